@@ -1,0 +1,142 @@
+# shipsim: plain GNU make. Sources are found by folder; each binary's main lives in its folder's
+# main.c, everything else in a folder is library code the unit tests can link.
+#
+#   make            build bin/shipsim, bin/syncd, bin/mockplat, bin/mockcarrier (-O2)
+#   make run        build and run the default scenario (results/<name>-<stamp>/)
+#   make test       build under ASan+UBSan into build/san/ and run unit + integration tests
+#   make bench      optimised build, then the benchmark (results/bench/bench.json)
+#   make deps       install the Debian packages the project needs, only when some are missing
+#   make check-style, make clean
+
+SHELL        := /bin/bash
+CC           ?= cc
+PKGS         := libevent libevent_pthreads libcurl libcjson sqlite3 libcrypto
+DEBS         := build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev \
+                libsqlite3-dev libssl-dev libcmocka-dev gnuplot-nox clang-format wrk nginx-light
+SANITIZE     ?=
+ifeq ($(SANITIZE),1)
+BUILD        ?= build/san
+BIN          ?= build/san/bin
+OPT          := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD        ?= build/rel
+BIN          ?= bin
+OPT          := -O2 -g
+endif
+CPPFLAGS     += -Isim -Imocks -D_GNU_SOURCE
+CFLAGS       += -std=c17 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -MMD -MP $(OPT)
+LDFLAGS      += $(OPT)
+PKG_CFLAGS    = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS          = $(PKG_LIBS) -lm
+
+# Library folders in dependency order (a folder may use the ones after it).
+LIBDIRS      := sim/run sim/report sim/check sim/load mocks/plat mocks/carrier mocks/truth \
+                mocks/fault sim/core sim/scenario sim/common
+libsrc        = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+LIBOBJ        = $(foreach d,$(LIBDIRS),$(patsubst %.c,$(BUILD)/%.o,$(call libsrc,$(d))))
+ARCHIVES      = $(foreach d,$(LIBDIRS),$(if $(call libsrc,$(d)),$(BUILD)/lib$(subst /,_,$(d)).a))
+LINK_ARCHIVES = -Wl,--start-group $(ARCHIVES) -Wl,--end-group
+
+PROGS        := shipsim:sim/run syncd:sim/core mockplat:mocks/plat mockcarrier:mocks/carrier
+BINS          = $(foreach p,$(PROGS),$(BIN)/$(word 1,$(subst :, ,$(p))))
+
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+UNIT_BINS     = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+INTEG_SRC    := $(wildcard tests/integration/test_*.c)
+INTEG_BINS    = $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
+INTEG_SH     := $(wildcard tests/integration/test_*.sh)
+
+.PHONY: all run test unit integration bench deps check-style check-deps clean stress fuzz
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "CC $<"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+define archive_rule
+$(BUILD)/lib$(subst /,_,$(1)).a: $(patsubst %.c,$(BUILD)/%.o,$(call libsrc,$(1)))
+	@echo "AR $$@"
+	@rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(LIBDIRS),$(if $(call libsrc,$(d)),$(eval $(call archive_rule,$(d)))))
+
+define prog_rule
+$(BIN)/$(1): $(BUILD)/$(2)/main.o $(ARCHIVES)
+	@mkdir -p $$(@D)
+	@echo "LD $$@"
+	@$(CC) $(LDFLAGS) $$< $(LINK_ARCHIVES) $(LIBS) -o $$@
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p))))))
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) $< $(LINK_ARCHIVES) $(LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(ARCHIVES)
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) $< $(LINK_ARCHIVES) $(LIBS) -lcmocka -o $@
+
+# --- packages ---------------------------------------------------------------------------------
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# --- the main job -----------------------------------------------------------------------------
+SCENARIO ?= scenarios/default.json
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN)/shipsim run $(SCENARIO)
+
+stress: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN)/shipsim run scenarios/monthly-stress.json
+
+# --- tests ------------------------------------------------------------------------------------
+# Sanitized build in build/san; integration tests find the binaries through SHIPSIM_BIN.
+test: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 unit integration
+
+unit: $(UNIT_BINS)
+	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1; \
+	fail=0; pass=0; for t in $(UNIT_BINS); do \
+	  echo "== $$t"; if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+integration: $(BINS) $(INTEG_BINS)
+	@export SHIPSIM_BIN=$(abspath $(BIN)) SHIPSIM_ROOT=$(CURDIR) \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1; \
+	fail=0; pass=0; for t in $(INTEG_BINS) $(INTEG_SH); do \
+	  echo "== $$t"; if $$( [[ $$t == *.sh ]] && echo bash ) $$t; then pass=$$((pass+1)); \
+	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "integration: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not present yet"; exit 1; fi
+
+# --- hygiene ----------------------------------------------------------------------------------
+ALL_C := $(shell find sim mocks tests -name '*.[ch]' 2>/dev/null)
+check-style:
+	@bad=$$(grep -nE '\b(sprintf|strcpy|strcat|atoi|strtok|gets)[[:space:]]*\(' $(ALL_C) || true); \
+	if [ -n "$$bad" ]; then echo "banned calls:"; echo "$$bad"; exit 1; fi
+	@clang-format --dry-run --Werror $(ALL_C) && echo "check-style: ok"
+
+# common depends on no other project folder; core never reads a scenario.
+check-deps:
+	@bad=$$(grep -nE '#include "(scenario|run|load|check|report|core|fault|truth|plat|carrier)/' sim/common/*.[ch]; \
+	        grep -nE '#include "(scenario|run|load|check|report|fault|truth|plat|carrier)/' sim/core/*.[ch]); \
+	if [ -n "$$bad" ]; then echo "check-deps: forbidden includes:"; echo "$$bad"; exit 1; fi; echo "check-deps: ok"
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)
