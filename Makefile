@@ -30,16 +30,37 @@ PKG_CFLAGS    = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS          = $(PKG_LIBS) -lm
 
-# Library folders in dependency order (a folder may use the ones after it).
+# Library folders. Each program and test links only the folders it uses, so a half-built folder
+# never breaks another's build.
 LIBDIRS      := sim/run sim/report sim/check sim/load mocks/plat mocks/carrier mocks/truth \
                 mocks/fault sim/core sim/scenario sim/common
 libsrc        = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
-LIBOBJ        = $(foreach d,$(LIBDIRS),$(patsubst %.c,$(BUILD)/%.o,$(call libsrc,$(d))))
-ARCHIVES      = $(foreach d,$(LIBDIRS),$(if $(call libsrc,$(d)),$(BUILD)/lib$(subst /,_,$(d)).a))
-LINK_ARCHIVES = -Wl,--start-group $(ARCHIVES) -Wl,--end-group
+archive       = $(if $(call libsrc,$(1)),$(BUILD)/lib$(subst /,_,$(1)).a)
+archives      = $(foreach d,$(1),$(call archive,$(d)))
+link_archives = -Wl,--start-group $(call archives,$(1)) -Wl,--end-group
 
+DIRS_shipsim     := sim/run sim/report sim/check sim/load sim/scenario sim/common
+DIRS_syncd       := sim/core sim/common
+DIRS_mockplat    := mocks/plat mocks/truth mocks/fault sim/scenario sim/common
+DIRS_mockcarrier := mocks/carrier mocks/fault sim/scenario sim/common
 PROGS        := shipsim:sim/run syncd:sim/core mockplat:mocks/plat mockcarrier:mocks/carrier
 BINS          = $(foreach p,$(PROGS),$(BIN)/$(word 1,$(subst :, ,$(p))))
+
+# tests/unit/test_<folder>_<module>.c links the folders of its group; integration tests talk HTTP
+# and link common and scenario only.
+DIRS_T_common    := sim/common
+DIRS_T_scenario  := sim/scenario sim/common
+DIRS_T_core      := sim/core sim/common
+DIRS_T_fault     := $(DIRS_mockplat)
+DIRS_T_truth     := $(DIRS_mockplat)
+DIRS_T_plat      := $(DIRS_mockplat)
+DIRS_T_carrier   := $(DIRS_mockcarrier)
+DIRS_T_run       := $(DIRS_shipsim)
+DIRS_T_load      := $(DIRS_shipsim)
+DIRS_T_check     := $(DIRS_shipsim)
+DIRS_T_report    := $(DIRS_shipsim)
+test_group    = $(word 2,$(subst _, ,$(1)))
+test_dirs     = $(or $(DIRS_T_$(call test_group,$(1))),sim/scenario sim/common)
 
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -63,22 +84,28 @@ endef
 $(foreach d,$(LIBDIRS),$(if $(call libsrc,$(d)),$(eval $(call archive_rule,$(d)))))
 
 define prog_rule
-$(BIN)/$(1): $(BUILD)/$(2)/main.o $(ARCHIVES)
+$(BIN)/$(1): $(BUILD)/$(2)/main.o $(call archives,$(DIRS_$(1)))
 	@mkdir -p $$(@D)
 	@echo "LD $$@"
-	@$(CC) $(LDFLAGS) $$< $(LINK_ARCHIVES) $(LIBS) -o $$@
+	@$(CC) $(LDFLAGS) $$< $(call link_archives,$(DIRS_$(1))) $(LIBS) -o $$@
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(word 1,$(subst :, ,$(p))),$(word 2,$(subst :, ,$(p))))))
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
-	@mkdir -p $(@D)
-	@echo "LD $@"
-	@$(CC) $(LDFLAGS) $< $(LINK_ARCHIVES) $(LIBS) -lcmocka -o $@
+define unit_rule
+$(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call archives,$(call test_dirs,$(1)))
+	@mkdir -p $$(@D)
+	@echo "LD $$@"
+	@$(CC) $(LDFLAGS) $$< $(call link_archives,$(call test_dirs,$(1))) $(LIBS) -lcmocka -o $$@
+endef
+$(foreach t,$(patsubst tests/unit/%.c,%,$(UNIT_SRC)),$(eval $(call unit_rule,$(t))))
 
-$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(ARCHIVES)
-	@mkdir -p $(@D)
-	@echo "LD $@"
-	@$(CC) $(LDFLAGS) $< $(LINK_ARCHIVES) $(LIBS) -lcmocka -o $@
+define integ_rule
+$(BUILD)/tests/$(1): $(BUILD)/tests/integration/$(1).o $(call archives,sim/scenario sim/common)
+	@mkdir -p $$(@D)
+	@echo "LD $$@"
+	@$(CC) $(LDFLAGS) $$< $(call link_archives,sim/scenario sim/common) $(LIBS) -lcmocka -o $$@
+endef
+$(foreach t,$(patsubst tests/integration/%.c,%,$(INTEG_SRC)),$(eval $(call integ_rule,$(t))))
 
 # --- packages ---------------------------------------------------------------------------------
 deps:
