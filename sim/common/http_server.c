@@ -1,0 +1,254 @@
+/* The evhttp scaffold: see http_server.h. */
+#include "common/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <sys/queue.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/limits.h"
+
+struct http_server {
+    struct event_base *base;
+    struct evhttp *http;
+    struct event *sig_term;
+    struct event *sig_int;
+    char addr[64];
+    int port;
+};
+
+static void stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct http_server *s = arg;
+    (void)sig;
+    (void)what;
+    event_base_loopexit(s->base, NULL);
+}
+
+struct http_server *http_server_new(struct event_base *base, const char *addr, int port,
+                                    char *err, int err_len)
+{
+    assert(base != NULL);
+    assert(addr != NULL);
+    if (port < 0 || port > 65535) {
+        snprintf(err, err_len, "port must be in 0..65535, got %d", port);
+        return NULL;
+    }
+    /* a peer that vanishes mid-reply must not kill the process */
+    signal(SIGPIPE, SIG_IGN);
+    struct http_server *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    s->base = base;
+    s->http = evhttp_new(base);
+    if (s->http == NULL) {
+        snprintf(err, err_len, "evhttp_new failed");
+        goto fail;
+    }
+    evhttp_set_max_body_size(s->http, HTTP_BODY_BYTES_MAX);
+    evhttp_set_max_headers_size(s->http, HTTP_HEADERS_BYTES_MAX);
+    evhttp_set_timeout(s->http, HTTP_SERVER_TIMEOUT_S);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(s->http, addr, port);
+    if (bound == NULL) {
+        int e = errno;
+        snprintf(err, err_len, "cannot listen on %s:%d: %s%s", addr, port, strerror(e),
+                 e == EADDRINUSE ? " (port in use: pick another or use --port 0)" : "");
+        goto fail;
+    }
+    evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+        snprintf(err, err_len, "getsockname: %s", strerror(errno));
+        goto fail;
+    }
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        s->port = ntohs(in->sin_port);
+        inet_ntop(AF_INET, &in->sin_addr, s->addr, sizeof(s->addr));
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        s->port = ntohs(in6->sin6_port);
+        inet_ntop(AF_INET6, &in6->sin6_addr, s->addr, sizeof(s->addr));
+    }
+    assert(s->port > 0);
+    return s;
+fail:
+    http_server_free(s);
+    return NULL;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->sig_term != NULL)
+        event_free(s->sig_term);
+    if (s->sig_int != NULL)
+        event_free(s->sig_int);
+    if (s->http != NULL)
+        evhttp_free(s->http);
+    free(s);
+}
+
+struct evhttp *http_server_evhttp(struct http_server *s)
+{
+    assert(s != NULL);
+    return s->http;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    assert(s != NULL);
+    return s->port;
+}
+
+void http_server_announce(const struct http_server *s)
+{
+    assert(s != NULL);
+    printf("listening on %s:%d\n", s->addr, s->port);
+    fflush(stdout);
+}
+
+int http_server_stop_on_signals(struct http_server *s)
+{
+    assert(s != NULL);
+    assert(s->sig_term == NULL);
+    s->sig_term = evsignal_new(s->base, SIGTERM, stop_cb, s);
+    s->sig_int = evsignal_new(s->base, SIGINT, stop_cb, s);
+    if (s->sig_term == NULL || s->sig_int == NULL)
+        return -1;
+    if (event_add(s->sig_term, NULL) != 0 || event_add(s->sig_int, NULL) != 0)
+        return -1;
+    return 0;
+}
+
+char *http_req_body(struct evhttp_request *req, size_t *len)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(in);
+    if (n > HTTP_BODY_BYTES_MAX)
+        return NULL;
+    char *body = malloc(n + 1);
+    if (body == NULL)
+        return NULL;
+    if (n > 0 && evbuffer_copyout(in, body, n) != (ev_ssize_t)n) {
+        free(body);
+        return NULL;
+    }
+    body[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return body;
+}
+
+void http_req_path(struct evhttp_request *req, char *buf, int buf_len)
+{
+    assert(buf_len > 0);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+    snprintf(buf, buf_len, "%s", path != NULL && path[0] != '\0' ? path : "/");
+}
+
+int http_req_query(struct evhttp_request *req, const char *name, char *buf, int buf_len)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+    if (query == NULL)
+        return -1;
+    struct evkeyvalq params;
+    TAILQ_INIT(&params);
+    if (evhttp_parse_query_str(query, &params) != 0) {
+        evhttp_clear_headers(&params);
+        return -1;
+    }
+    const char *v = evhttp_find_header(&params, name);
+    int rc = -1;
+    if (v != NULL) {
+        snprintf(buf, buf_len, "%s", v);
+        rc = 0;
+    }
+    evhttp_clear_headers(&params);
+    return rc;
+}
+
+const char *http_req_header(struct evhttp_request *req, const char *name)
+{
+    return evhttp_find_header(evhttp_request_get_input_headers(req), name);
+}
+
+int http_req_token_ok(struct evhttp_request *req, const char *token)
+{
+    assert(token != NULL);
+    const char *got = http_req_header(req, "X-Sim-Token");
+    if (got == NULL)
+        return 0;
+    size_t a = strlen(got), b = strlen(token);
+    /* constant time over the expected token's length */
+    unsigned diff = (unsigned)(a ^ b);
+    for (size_t i = 0; i < b; i++)
+        diff |= (unsigned)(unsigned char)token[i] ^ (unsigned)(unsigned char)(i < a ? got[i] : 0);
+    return diff == 0;
+}
+
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Status";
+    }
+}
+
+void http_reply(struct evhttp_request *req, int status, const char *content_type,
+                const char *body, size_t len)
+{
+    assert(status >= 100 && status <= 599);
+    struct evbuffer *out = evbuffer_new();
+    if (out == NULL) {
+        evhttp_send_error(req, 500, NULL);
+        return;
+    }
+    if (content_type != NULL)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", content_type);
+    if (len > 0)
+        evbuffer_add(out, body, len);
+    evhttp_send_reply(req, status, reason_of(status), out);
+    evbuffer_free(out);
+}
+
+void http_reply_json(struct evhttp_request *req, int status, const char *json)
+{
+    http_reply(req, status, "application/json", json, strlen(json));
+}
+
+void http_reply_text(struct evhttp_request *req, int status, const char *text)
+{
+    http_reply(req, status, "text/plain; charset=utf-8", text, strlen(text));
+}
