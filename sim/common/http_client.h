@@ -18,16 +18,16 @@ struct event_base;
 struct http_client;
 
 enum http_error {
-    HTTP_OK = 0,        /* an HTTP answer came (any status) */
-    HTTP_ERR_TIMEOUT,   /* no answer within the timeout */
-    HTTP_ERR_CONNECT,   /* refused or unreachable */
-    HTTP_ERR_RESET,     /* connection closed or reset mid-exchange */
-    HTTP_ERR_TOO_LARGE, /* body over HTTP_BODY_BYTES_MAX */
-    HTTP_ERR_OTHER
+    HTTPC_OK = 0,        /* an HTTP answer came (any status) */
+    HTTPC_ERR_TIMEOUT,   /* no answer within the timeout */
+    HTTPC_ERR_CONNECT,   /* refused or unreachable */
+    HTTPC_ERR_RESET,     /* connection closed or reset mid-exchange */
+    HTTPC_ERR_TOO_LARGE, /* body over HTTP_BODY_BYTES_MAX */
+    HTTPC_ERR_OTHER
 };
 
 struct http_response {
-    long status;            /* 0 when error != HTTP_OK */
+    long status;            /* 0 when error != HTTPC_OK */
     enum http_error error;
     const char *body;       /* NUL-terminated, may be "" */
     size_t body_len;
