@@ -61,13 +61,14 @@ int64_t draw_range(uint64_t seed, const char *stream, const char *key, uint64_t 
                    int64_t lo, int64_t hi)
 {
     assert(lo <= hi);
-    uint64_t span = (uint64_t)(hi - lo) + 1;
+    /* unsigned arithmetic: hi - lo overflows int64 for spans past INT64_MAX */
+    uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
     uint64_t x = draw_u64(seed, stream, key, attempt);
     if (span == 0) /* the whole int64 range */
         return (int64_t)x;
     /* multiply-shift keeps the bias below 2^-64 * span, far under any test's resolution */
     unsigned __int128 m = (unsigned __int128)x * span;
-    int64_t v = lo + (int64_t)(uint64_t)(m >> 64);
+    int64_t v = (int64_t)((uint64_t)lo + (uint64_t)(m >> 64));
     assert(v >= lo);
     assert(v <= hi);
     return v;

@@ -24,6 +24,11 @@ struct json_reader {
     char path[256];           /* the path of the object being read, "" at the root */
     char err[ERR_BYTES_MAX];  /* first error, "" when none */
     int failed;
+    /* Optional sink (additive): when set, json_fail also hands it every error line, not only the
+     * first, so a loader can report all problems of a file at once. json_reader_init clears it. */
+    void (*on_error)(void *arg, const char *line);
+    void *on_error_arg;
+    int error_count;          /* errors recorded so far (first one in err) */
 };
 
 void json_reader_init(struct json_reader *r);
@@ -48,6 +53,9 @@ const cJSON *json_get_object(struct json_reader *r, const cJSON *obj, const char
                              int required);
 const cJSON *json_get_array(struct json_reader *r, const cJSON *obj, const char *field,
                             int required, int min_items, int max_items);
+/* The JSON type of an item as a word for messages: "null", "a bool", "a number", "a string",
+ * "an array", "an object" ("nothing" for NULL). */
+const char *json_type_name(const cJSON *item);
 /* Fail on any key of obj not in the NULL-terminated list allowed. */
 int json_check_keys(struct json_reader *r, const cJSON *obj, const char *const *allowed);
 
