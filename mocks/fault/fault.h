@@ -58,4 +58,19 @@ uint64_t fault_count(const struct fault_engine *fe, enum fault_kind kind);
 /* The fault log as JSON lines (malloc'd, caller frees). */
 char *fault_engine_dump(const struct fault_engine *fe);
 
+/* Additions (mockplat). The rules this engine holds (those of its side), in order. */
+int fault_engine_rule_count(const struct fault_engine *fe);
+const struct fault_rule *fault_engine_rule(const struct fault_engine *fe, int i);
+/* 1 when some rule of this kind is loaded: a cheap test before building a context. */
+int fault_engine_has_kind(const struct fault_engine *fe, enum fault_kind kind);
+/* 1 when a rule target ("*", "platform:order/...", "push:...") covers endpoint on that side. */
+int fault_target_match(const char *target, enum fault_side side, const char *endpoint);
+/* 1 when rule r applies to ctx now (target, shop, carrier, attempts, window), before the draw. */
+int fault_rule_active(struct fault_engine *fe, const struct fault_rule *r,
+                      const struct fault_ctx *ctx);
+/* Forget every attempt counter (a mock's reset). */
+void fault_reset_attempts(struct fault_engine *fe);
+/* Faults recorded over all kinds. */
+uint64_t fault_count_total(const struct fault_engine *fe);
+
 #endif
