@@ -212,6 +212,24 @@ int fault_kind_parse(const char *name);             /* -1 when unknown */
 const char *flavor_name(enum platform_flavor f);    /* "shopee" | "wechat" */
 const char *crash_process_name(enum crash_process p);
 
+/* Added with the loader (additive). */
+const char *fault_side_name(enum fault_side s);     /* "platform" | "carrier" | "runner" */
+/* Sides a kind exists on: bit (1 << FAULT_SIDE_PLATFORM) and/or (1 << FAULT_SIDE_CARRIER);
+ * crash: (1 << FAULT_SIDE_RUNNER). */
+unsigned fault_kind_sides(enum fault_kind k);
+const char *latency_dist_name(enum latency_dist d);  /* "fixed" | "uniform" | "long_tail" */
+const char *ship_delay_name(enum ship_delay_class c); /* "immediate" | "30min" | "presale" */
+/* 1 when name is a summary figure a threshold may name (scenarios/README.md lists them):
+ * the fixed figures, "faults_injected.<kind>", "evidence.<evidence kind>" and
+ * "<p50|p90|p99|p999|max>_<waybill|ship|track|deliver>_latency_ms". */
+int scenario_figure_known(const char *name);
+/* Parse fault rules given at run time ({"faults":[rules as in a scenario]}, the body of PUT
+ * /__sim/faults) against a loaded scenario's shops, carriers and run length. Writes at most
+ * max rules; returns 0 with *count set, or -1 with one line per problem in err. */
+int scenario_parse_fault_rules(const struct scenario *sc, const char *text, unsigned long len,
+                               struct fault_rule *out, int max, int *count, char *err,
+                               int err_len) WARN_UNUSED_RESULT;
+
 /* Evaluate a threshold against a figure value. */
 int threshold_holds(const struct threshold *t, double value);
 /* Parse "== 0", "< 7200000", ">= 0.999" into op/value. Returns 0 or -1. */
