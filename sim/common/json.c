@@ -30,6 +30,46 @@ static void json_position(const char *text, unsigned long len, unsigned long off
     }
 }
 
+#define JSON_SCAN_DEPTH_MAX 64
+
+/* cJSON reports a failed string one byte late: where an object key was expected (after '{' or
+ * ',') or just inside an opening quote. Scan text (string-aware) up to offset - 1 and step back
+ * when that byte is such a place, so the column names the offending byte. */
+static unsigned long json_fix_offset(const char *text, unsigned long offset)
+{
+    if (offset == 0)
+        return offset;
+    unsigned long p = offset - 1;
+    char stack[JSON_SCAN_DEPTH_MAX];
+    int depth = 0;
+    int in_string = 0;
+    char last = '\0'; /* last structural or value byte outside strings */
+    for (unsigned long i = 0; i < p; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\' && i + 1 < p)
+                i++;
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        if (c == '"')
+            in_string = 1;
+        else if ((c == '{' || c == '[') && depth < JSON_SCAN_DEPTH_MAX)
+            stack[depth++] = c;
+        else if ((c == '}' || c == ']') && depth > 0)
+            depth--;
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            last = c;
+    }
+    if (in_string)
+        return offset;
+    if (text[p] == '"')
+        return p; /* a string opening at p failed */
+    int key_expected = depth > 0 && stack[depth - 1] == '{' && (last == '{' || last == ',');
+    return key_expected && text[p] != ' ' && text[p] != '\n' ? p : offset;
+}
+
 /* What the parser stopped at, as words for the message. */
 static void json_describe_at(const char *text, unsigned long len, unsigned long offset, char *out,
                              int out_len)
@@ -72,6 +112,7 @@ cJSON *json_parse(const char *text, unsigned long len, char *err, int err_len)
             offset = (unsigned long)(cJSON_GetErrorPtr() - buf);
         if (offset > len)
             offset = len;
+        offset = json_fix_offset(buf, offset);
         int line = 0;
         int column = 0;
         json_position(buf, len, offset, &line, &column);

@@ -39,6 +39,15 @@ static void test_parse_positions(void **state)
     expect_parse_error("   \n ", "empty document");
     /* trailing garbage after a complete value is an error, with its position */
     expect_parse_error("{}\n}", "line 2, column 1");
+    /* cJSON reports failed keys one byte late; json.c steps back to the offending byte */
+    expect_parse_error("{\"a\":1,}", "line 1, column 8: invalid JSON at '}'");
+    expect_parse_error("{\n  \"a\": 1,\n  }", "line 3, column 3: invalid JSON at '}'");
+    expect_parse_error("{x: 1}", "line 1, column 2: invalid JSON at 'x'");
+    expect_parse_error("{,}", "line 1, column 2: invalid JSON at ','");
+    expect_parse_error("[1,2}", "line 1, column 5: invalid JSON at '}'");
+    expect_parse_error("[1,]", "line 1, column 4: invalid JSON at ']'");
+    expect_parse_error("{\"a\":1 \"b\":2}", "line 1, column 8");
+    expect_parse_error("{\"a\":\"x,\"b\"}", "line 1, column 10: invalid JSON at 'b'");
     cJSON *doc = parse_ok("  {\"a\": [1, 2]}  \n");
     json_delete(doc);
 }
