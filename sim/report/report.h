@@ -16,5 +16,8 @@ int report_write(const char *run_dir, char *plots_note, int note_len, char *err,
  * 1 mismatch, 2 usage). */
 int report_cmd_compare(int argc, char **argv);
 int report_cmd_replay(int argc, char **argv);
+/* `shipsim report DIR`: rewrite the report files of a finished run folder (after editing a plot
+ * script, or for a folder copied from CI). 0 done, 1 report failed, 2 usage. */
+int report_cmd_report(int argc, char **argv);
 
 #endif
