@@ -1,33 +1,56 @@
 /* scenario_to_json: the scenario as run, every default written out, so that
  * scenario_parse(scenario_to_json(x)) == x (a results folder's scenario.json replays exactly). */
 #include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scenario/scenario.h"
 
+#define NUM_TEXT_BYTES_MAX 32
+
+/* The shortest "%.Ng" that reads back as exactly v: cJSON's own printer accepts a value within
+ * an epsilon, which would break parse(to_json(x)) == x for large integers such as a seed. */
+static cJSON *exact_number(double v)
+{
+    assert(isfinite(v));
+    char text[NUM_TEXT_BYTES_MAX];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof(text), "%.*g", digits, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    return cJSON_CreateRaw(text);
+}
+
+static void add_num(cJSON *obj, const char *key, double v)
+{
+    cJSON_AddItemToObject(obj, key, exact_number(v));
+}
+
 static void add_pair(cJSON *obj, const char *key, double lo, double hi)
 {
     cJSON *arr = cJSON_AddArrayToObject(obj, key);
-    cJSON_AddItemToArray(arr, cJSON_CreateNumber(lo));
-    cJSON_AddItemToArray(arr, cJSON_CreateNumber(hi));
+    cJSON_AddItemToArray(arr, exact_number(lo));
+    cJSON_AddItemToArray(arr, exact_number(hi));
 }
 
 static void add_head(cJSON *root, const struct scenario *sc)
 {
     cJSON_AddStringToObject(root, "name", sc->name);
     cJSON_AddStringToObject(root, "description", sc->description);
-    cJSON_AddNumberToObject(root, "seed", (double)sc->seed);
+    add_num(root, "seed", (double)sc->seed);
     cJSON *sim = cJSON_AddObjectToObject(root, "sim");
-    cJSON_AddNumberToObject(sim, "duration_s", sc->duration_s);
-    cJSON_AddNumberToObject(sim, "time_scale", sc->time_scale);
-    cJSON_AddNumberToObject(sim, "drain_s", sc->drain_s);
+    add_num(sim, "duration_s", sc->duration_s);
+    add_num(sim, "time_scale", sc->time_scale);
+    add_num(sim, "drain_s", sc->drain_s);
     cJSON *shops = cJSON_AddArrayToObject(root, "shops");
     for (int i = 0; i < sc->shop_group_count; i++) {
         cJSON *g = cJSON_CreateObject();
         cJSON_AddStringToObject(g, "id", sc->shop_groups[i].id);
         cJSON_AddStringToObject(g, "flavor", flavor_name(sc->shop_groups[i].flavor));
-        cJSON_AddNumberToObject(g, "count", sc->shop_groups[i].count);
+        add_num(g, "count", sc->shop_groups[i].count);
         cJSON_AddItemToArray(shops, g);
     }
     cJSON *car = cJSON_AddObjectToObject(root, "carriers");
@@ -45,27 +68,27 @@ static void add_goods_and_load(cJSON *root, const struct scenario *sc)
         const struct sku *s = &sc->catalog[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "sku", s->sku);
-        cJSON_AddNumberToObject(o, "stock", (double)s->stock);
-        cJSON_AddNumberToObject(o, "daily_mean_sales", s->daily_mean_sales);
-        cJSON_AddNumberToObject(o, "weight", s->weight);
+        add_num(o, "stock", (double)s->stock);
+        add_num(o, "daily_mean_sales", s->daily_mean_sales);
+        add_num(o, "weight", s->weight);
         cJSON_AddStringToObject(o, "ship_delay", ship_delay_name(s->ship_delay));
         cJSON_AddItemToArray(cat, o);
     }
     cJSON *stages = cJSON_AddArrayToObject(cJSON_AddObjectToObject(root, "load"), "stages");
     for (int i = 0; i < sc->stage_count; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "ramp_to_per_s", sc->stages[i].ramp_to_per_s);
-        cJSON_AddNumberToObject(o, "sim_s", sc->stages[i].sim_s);
+        add_num(o, "ramp_to_per_s", sc->stages[i].ramp_to_per_s);
+        add_num(o, "sim_s", sc->stages[i].sim_s);
         cJSON_AddItemToArray(stages, o);
     }
     const struct buyer_mix *b = &sc->buyers;
     cJSON *bo = cJSON_AddObjectToObject(root, "buyers");
-    cJSON_AddNumberToObject(bo, "population", (double)b->population);
-    cJSON_AddNumberToObject(bo, "repeat_share", b->repeat_share);
-    cJSON_AddNumberToObject(bo, "unpaid_share", b->unpaid_share);
-    cJSON_AddNumberToObject(bo, "cancel_share", b->cancel_share);
-    cJSON_AddNumberToObject(bo, "burst_share", b->burst_share);
-    cJSON_AddNumberToObject(bo, "lines_max", b->lines_max);
+    add_num(bo, "population", (double)b->population);
+    add_num(bo, "repeat_share", b->repeat_share);
+    add_num(bo, "unpaid_share", b->unpaid_share);
+    add_num(bo, "cancel_share", b->cancel_share);
+    add_num(bo, "burst_share", b->burst_share);
+    add_num(bo, "lines_max", b->lines_max);
     add_pair(bo, "pay_delay_s", b->pay_delay_s[0], b->pay_delay_s[1]);
     add_pair(bo, "cancel_delay_s", b->cancel_delay_s[0], b->cancel_delay_s[1]);
     const struct parcel_mix *p = &sc->parcels;
@@ -73,9 +96,9 @@ static void add_goods_and_load(cJSON *root, const struct scenario *sc)
     add_pair(po, "pickup_s", p->pickup_s[0], p->pickup_s[1]);
     add_pair(po, "hop_s", p->hop_s[0], p->hop_s[1]);
     add_pair(po, "hops", p->hops[0], p->hops[1]);
-    cJSON_AddNumberToObject(po, "problem_share", p->problem_share);
-    cJSON_AddNumberToObject(po, "refuse_share", p->refuse_share);
-    cJSON_AddNumberToObject(po, "return_share", p->return_share);
+    add_num(po, "problem_share", p->problem_share);
+    add_num(po, "refuse_share", p->refuse_share);
+    add_num(po, "return_share", p->return_share);
 }
 
 /* Only the parameters of the rule's kind: the loader rejects the others. */
@@ -84,16 +107,16 @@ static void add_fault_params(cJSON *o, const struct fault_rule *f)
     switch (f->kind) {
     case FAULT_LATENCY:
         cJSON_AddStringToObject(o, "dist", latency_dist_name(f->dist));
-        cJSON_AddNumberToObject(o, "delay_ms", f->delay_ms);
+        add_num(o, "delay_ms", f->delay_ms);
         if (f->dist != LATENCY_FIXED)
-            cJSON_AddNumberToObject(o, "delay_ms_max", f->delay_ms_max);
+            add_num(o, "delay_ms_max", f->delay_ms_max);
         break;
-    case FAULT_STALE_CACHE: cJSON_AddNumberToObject(o, "max_age_s", f->max_age_s); break;
-    case FAULT_RATE_LIMIT: cJSON_AddNumberToObject(o, "rate_per_s", f->rate_per_s); break;
-    case FAULT_TRACKING_STALL: cJSON_AddNumberToObject(o, "duration_s", f->duration_s); break;
-    case FAULT_ERROR: cJSON_AddNumberToObject(o, "status", f->status); break;
+    case FAULT_STALE_CACHE: add_num(o, "max_age_s", f->max_age_s); break;
+    case FAULT_RATE_LIMIT: add_num(o, "rate_per_s", f->rate_per_s); break;
+    case FAULT_TRACKING_STALL: add_num(o, "duration_s", f->duration_s); break;
+    case FAULT_ERROR: add_num(o, "status", f->status); break;
     case FAULT_STOCK_DRIFT:
-        cJSON_AddNumberToObject(o, "drift_units", (double)f->drift_units);
+        add_num(o, "drift_units", (double)f->drift_units);
         break;
     default: break;
     }
@@ -113,9 +136,9 @@ static void add_faults_and_crashes(cJSON *root, const struct scenario *sc)
             cJSON_AddStringToObject(o, "shop", f->shop);
         if (f->carrier[0] != '\0')
             cJSON_AddStringToObject(o, "carrier", f->carrier);
-        cJSON_AddNumberToObject(o, "probability", f->probability);
+        add_num(o, "probability", f->probability);
         add_pair(o, "window_s", f->window_s[0], f->window_s[1]);
-        cJSON_AddNumberToObject(o, "attempts", f->attempts);
+        add_num(o, "attempts", f->attempts);
         add_fault_params(o, f);
         cJSON_AddItemToArray(faults, o);
     }
@@ -124,13 +147,13 @@ static void add_faults_and_crashes(cJSON *root, const struct scenario *sc)
     for (int i = 0; i < sc->crash_count; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "process", crash_process_name(sc->crashes[i].process));
-        cJSON_AddNumberToObject(o, "at_s", sc->crashes[i].at_s);
-        cJSON_AddNumberToObject(o, "restart_after_s", sc->crashes[i].restart_after_s);
+        add_num(o, "at_s", sc->crashes[i].at_s);
+        add_num(o, "restart_after_s", sc->crashes[i].restart_after_s);
         cJSON_AddItemToArray(crashes, o);
     }
     cJSON *sla = cJSON_AddObjectToObject(root, "sla");
-    cJSON_AddNumberToObject(sla, "ship_within_s", sc->sla_ship_within_s);
-    cJSON_AddNumberToObject(sla, "deliver_within_s", sc->sla_deliver_within_s);
+    add_num(sla, "ship_within_s", sc->sla_ship_within_s);
+    add_num(sla, "deliver_within_s", sc->sla_deliver_within_s);
     cJSON *th = cJSON_AddObjectToObject(root, "thresholds");
     for (int i = 0; i < sc->threshold_count; i++)
         cJSON_AddStringToObject(th, sc->thresholds[i].figure, sc->thresholds[i].text);
