@@ -105,13 +105,14 @@ static const char *const fixed_figures[] = {
     "orders_per_s", "exception_order_rate", "shipped_within_24h_share", "sync_lag_p50_ms",
     "sync_lag_p99_ms", "load_behind_max_ms", "http_errors", NULL};
 
-/* The evidence kinds of docs/INTERFACES.md section 5 (sim/core/evidence.h owns the list). */
+/* The evidence kinds of sim/core/evidence.h (which owns the list; scenario may not include core,
+ * so keep this copy in step with it). */
 static const char *const evidence_kinds[] = {
     "lost_order_found", "duplicate_order", "duplicate_push", "stale_read", "surplus_waybill",
     "foreign_waybill", "invalid_waybill", "maintenance", "rate_limited", "malformed_body",
     "bad_signature", "garbled_event", "stall_1h", "stall_2h", "stall_4h", "stall_24h",
     "carrier_auth", "stock_drift", "oversell", "out_of_stock", "buyer_burst_hold", "timeout",
-    "reset", "server_error", NULL};
+    "reset", "server_error", "carrier_fallback", "platform_reject", "low_stock", NULL};
 
 static int in_list(const char *s, const char *const *list)
 {
