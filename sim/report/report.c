@@ -38,15 +38,24 @@ int report_write(const char *run_dir, char *plots_note, int note_len, char *err,
     return rc;
 }
 
+const char report_report_help[] =
+    "usage: shipsim report DIR\n"
+    "\n"
+    "(Re)write DIR/junit.xml, DIR/plots/ and DIR/report.html from the data files of a finished\n"
+    "run folder, e.g. after editing a plot script or for a folder copied from CI. Plots need\n"
+    "gnuplot; without it they are skipped with a note.\n"
+    "\n"
+    "exit: 0 written, 1 the report could not be written, 2 bad command line\n";
+
 int report_cmd_report(int argc, char **argv)
 {
-    if (argc != 1 || strcmp(argv[0], "--help") == 0 || argv[0][0] == '-') {
-        fprintf(argc == 1 && strcmp(argv[0], "--help") == 0 ? stdout : stderr,
-                "usage: shipsim report DIR\n"
-                "  (re)writes DIR/junit.xml, DIR/plots/ and DIR/report.html from the data files\n"
-                "  of a finished run folder. Exit 0 on success, 1 when the report could not be\n"
-                "  written, 2 on a bad command line.\n");
-        return argc == 1 && strcmp(argv[0], "--help") == 0 ? 0 : 2;
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        fputs(report_report_help, stdout);
+        return 0;
+    }
+    if (argc != 1 || argv[0][0] == '-') {
+        fputs(report_report_help, stderr);
+        return 2;
     }
     char note[1024], err[ERR_BYTES_MAX];
     if (report_write(argv[0], note, sizeof(note), err, sizeof(err)) != 0) {

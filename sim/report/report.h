@@ -20,4 +20,9 @@ int report_cmd_replay(int argc, char **argv);
  * script, or for a folder copied from CI). 0 done, 1 report failed, 2 usage. */
 int report_cmd_report(int argc, char **argv);
 
+/* The --help texts of the three verbs, for the verb table in sim/run/main.c. */
+extern const char report_compare_help[];
+extern const char report_replay_help[];
+extern const char report_report_help[];
+
 #endif

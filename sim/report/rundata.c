@@ -129,19 +129,19 @@ static void read_thresholds(struct run_data *rd, const cJSON *arr)
     }
 }
 
-static void read_seed(struct run_data *rd, const cJSON *seed)
+static void read_seed(int *have_seed, uint64_t *out, const cJSON *seed)
 {
     /* Seeds above 2^53 do not survive a JSON number; the runner may write them as strings. */
     if (cJSON_IsNumber(seed) && seed->valuedouble >= 0 && seed->valuedouble < 1.8e19) {
-        rd->have_seed = 1;
-        rd->seed = (uint64_t)seed->valuedouble;
+        *have_seed = 1;
+        *out = (uint64_t)seed->valuedouble;
     } else if (cJSON_IsString(seed)) {
         char *end = NULL;
         errno = 0;
         unsigned long long v = strtoull(seed->valuestring, &end, 10);
         if (end != seed->valuestring && *end == '\0' && errno == 0) {
-            rd->have_seed = 1;
-            rd->seed = v;
+            *have_seed = 1;
+            *out = v;
         }
     }
 }
@@ -154,7 +154,7 @@ static void read_summary_doc(struct run_data *rd, const cJSON *doc)
     {
         const char *key = item->string;
         if (strcmp(key, "seed") == 0) {
-            read_seed(rd, item);
+            read_seed(&rd->have_seed, &rd->seed, item);
         } else if (strcmp(key, "scenario") == 0 && cJSON_IsString(item)) {
             copy_str(rd->scenario_name, sizeof(rd->scenario_name), item->valuestring);
         } else if (strcmp(key, "git_revision") == 0 && cJSON_IsString(item)) {
@@ -232,7 +232,7 @@ static void read_scenario_doc(struct run_data *rd, const cJSON *doc)
 {
     double duration = num_or(cJSON_GetObjectItemCaseSensitive(doc, "sim"), "duration_s", 0);
     if (!rd->have_seed)
-        read_seed(rd, cJSON_GetObjectItemCaseSensitive(doc, "seed"));
+        read_seed(&rd->have_seed, &rd->seed, cJSON_GetObjectItemCaseSensitive(doc, "seed"));
     if (!rd->scenario_name[0])
         copy_str(rd->scenario_name, sizeof(rd->scenario_name),
                  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "name")));
@@ -543,4 +543,23 @@ int run_faults_read(const char *path, struct run_fault **out, int *count, char *
         *count = 0;
     }
     return rc;
+}
+
+int run_seed_read(const char *dir, uint64_t *seed, char *err, int err_len)
+{
+    static const char *const files[] = {"summary.json", "scenario.json"};
+    int have = 0;
+    for (size_t i = 0; i < ARRAY_LEN(files) && !have; i++) {
+        char path[1200], inner[ERR_BYTES_MAX];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        cJSON *doc = parse_json_file(path, inner, sizeof(inner));
+        if (doc)
+            read_seed(&have, seed, cJSON_GetObjectItemCaseSensitive(doc, "seed"));
+        cJSON_Delete(doc);
+    }
+    if (!have) {
+        set_err(err, err_len, "%s: no \"seed\" in summary.json or scenario.json", dir);
+        return -1;
+    }
+    return 0;
 }

@@ -108,6 +108,9 @@ const struct run_figure *run_figure_find(const struct run_data *rd, const char *
 /* Add a note line (printf-style) to rd->notes, truncated when full. */
 void run_note(struct run_data *rd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
+/* The run's seed: summary.json's "seed", else scenario.json's. Returns 0, or -1 with err. */
+int run_seed_read(const char *dir, uint64_t *seed, char *err, int err_len);
+
 /* One fault log line reduced to what replay compares. */
 struct run_fault {
     char kind[48];
