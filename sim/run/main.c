@@ -10,6 +10,7 @@
 
 #include "common/check.h"
 #include "common/limits.h"
+#include "report/report.h"
 #include "scenario/scenario.h"
 
 #define EXIT_USAGE 2
@@ -73,6 +74,12 @@ static int lint_cmd(int argc, char **argv);
 
 static const struct verb verbs[] = {
     {"lint", "check scenario files without running them", lint_help, lint_cmd},
+    {"compare", "compare two results folders, exit 1 on a regression", report_compare_help,
+     report_cmd_compare},
+    {"replay", "rerun a results folder's scenario and seed, compare fault decisions",
+     report_replay_help, report_cmd_replay},
+    {"report", "rewrite a results folder's junit.xml, plots and report.html", report_report_help,
+     report_cmd_report},
 };
 
 static void print_usage(FILE *out)
@@ -130,8 +137,7 @@ static int lint_cmd(int argc, char **argv)
     }
     fflush(stdout);
     if (bad > 0)
-        fprintf(stderr, "shipsim lint: %d of %d file%s invalid\n", bad, argc,
-                argc == 1 ? "" : "s");
+        fprintf(stderr, "shipsim lint: %d of %d file%s invalid\n", bad, argc, argc == 1 ? "" : "s");
     free(sc);
     free(err);
     return bad > 0 ? EXIT_USAGE : 0;
