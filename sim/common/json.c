@@ -259,8 +259,7 @@ const char *json_type_name(const cJSON *item)
 }
 
 /* The member named field of obj, or NULL (failing when required). */
-static const cJSON *member(struct json_reader *r, const cJSON *obj, const char *field,
-                           int required)
+static const cJSON *member(struct json_reader *r, const cJSON *obj, const char *field, int required)
 {
     assert(cJSON_IsObject(obj));
     assert(field != NULL);

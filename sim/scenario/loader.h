@@ -11,11 +11,11 @@
 /* One load: a reader whose every error line is appended to the caller's buffer. */
 struct loader {
     struct json_reader r;
-    struct scenario *sc;   /* being filled; cross-checks read the sections parsed so far */
+    struct scenario *sc; /* being filled; cross-checks read the sections parsed so far */
     char *err;
     int err_len;
     size_t err_used;
-    int truncated;         /* some lines did not fit in err */
+    int truncated; /* some lines did not fit in err */
 };
 
 void loader_init(struct loader *L, struct scenario *sc, char *err, int err_len);

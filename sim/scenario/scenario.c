@@ -131,8 +131,7 @@ int loader_get_enum(struct loader *L, const cJSON *obj, const char *field, int r
     for (int i = 0; names[i] != NULL; i++) {
         if (strcmp(text, names[i]) == 0)
             return i;
-        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
-                                 names[i]);
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
         assert(used < sizeof(list));
     }
     json_fail(&L->r, field, "must be one of %s, got '%s'", list, text);
@@ -152,7 +151,8 @@ static int name_ok(const char *s, const char *extra)
     if (s[0] == '\0')
         return 0;
     for (const char *p = s; *p != '\0'; p++) {
-        int alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+        int alnum =
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
         if (!alnum && strchr(extra, *p) == NULL)
             return 0;
     }
@@ -187,10 +187,12 @@ static void parse_meta(struct loader *L, const cJSON *root)
     struct scenario *sc = L->sc;
     if (json_get_string(&L->r, root, "name", 1, sc->name, sizeof(sc->name), NULL) == 0 &&
         !name_ok(sc->name, "._-"))
-        json_fail(&L->r, "name", "must be letters, digits, '.', '_' or '-' (it names the results "
-                  "folder), got '%s'", sc->name);
-    (void)json_get_string(&L->r, root, "description", 0, sc->description,
-                          sizeof(sc->description), "");
+        json_fail(&L->r, "name",
+                  "must be letters, digits, '.', '_' or '-' (it names the results "
+                  "folder), got '%s'",
+                  sc->name);
+    (void)json_get_string(&L->r, root, "description", 0, sc->description, sizeof(sc->description),
+                          "");
     int64_t seed = 1;
     (void)json_get_int(&L->r, root, "seed", 0, &seed, 1, 0, SEED_MAX);
     sc->seed = (uint64_t)seed;
@@ -282,8 +284,9 @@ static void parse_enabled(struct loader *L, const cJSON *o)
         snprintf(idx, sizeof(idx), "[%d]", i);
         if (!cJSON_IsString(x) || !in_list(x->valuestring, known_carriers)) {
             json_fail(&L->r, idx, "unknown carrier %s%s%s (known: SF, ZTO, YUNDA, YTO, STO, JD)",
-                      cJSON_IsString(x) ? "'" : "", cJSON_IsString(x) ? x->valuestring
-                      : json_type_name(x), cJSON_IsString(x) ? "'" : "");
+                      cJSON_IsString(x) ? "'" : "",
+                      cJSON_IsString(x) ? x->valuestring : json_type_name(x),
+                      cJSON_IsString(x) ? "'" : "");
             continue;
         }
         for (int k = 0; k < sc->carrier_count; k++)
@@ -337,8 +340,8 @@ static void parse_carriers(struct loader *L, const cJSON *root)
 
 static void parse_sku(struct loader *L, const cJSON *o, int i)
 {
-    static const char *const keys[] = {"sku", "stock", "daily_mean_sales", "weight",
-                                       "ship_delay", NULL};
+    static const char *const keys[] = {"sku",    "stock",      "daily_mean_sales",
+                                       "weight", "ship_delay", NULL};
     struct scenario *sc = L->sc;
     struct sku *s = &sc->catalog[i];
     (void)json_check_keys(&L->r, o, keys);
@@ -393,8 +396,7 @@ static void parse_stages(struct loader *L, const cJSON *arr)
         (void)json_check_keys(&L->r, o, keys);
         (void)json_get_double(&L->r, o, "ramp_to_per_s", 1, &st->ramp_to_per_s, 0, 0,
                               SCENARIO_RATE_PER_S_MAX);
-        if (json_get_double(&L->r, o, "sim_s", 1, &st->sim_s, 0, 0, SCENARIO_DURATION_S_MAX) ==
-                0 &&
+        if (json_get_double(&L->r, o, "sim_s", 1, &st->sim_s, 0, 0, SCENARIO_DURATION_S_MAX) == 0 &&
             !(st->sim_s > 0))
             json_fail(&L->r, "sim_s", "must be > 0, got %g", st->sim_s);
         total_s += st->sim_s;
@@ -402,8 +404,8 @@ static void parse_stages(struct loader *L, const cJSON *arr)
     }
     sc->stage_count = n;
     if (sc->duration_s > 0 && total_s > sc->duration_s)
-        json_fail(&L->r, NULL, "the stages last %g sim s in all, past sim.duration_s (%g)",
-                  total_s, sc->duration_s);
+        json_fail(&L->r, NULL, "the stages last %g sim s in all, past sim.duration_s (%g)", total_s,
+                  sc->duration_s);
 }
 
 static void parse_load(struct loader *L, const cJSON *root)
@@ -441,9 +443,9 @@ static void check_share_sum(struct loader *L, const char *a, double x, const cha
 
 static void parse_buyers(struct loader *L, const cJSON *root)
 {
-    static const char *const keys[] = {"population", "repeat_share", "unpaid_share",
-                                       "cancel_share", "burst_share", "lines_max", "pay_delay_s",
-                                       "cancel_delay_s", NULL};
+    static const char *const keys[] = {"population",   "repeat_share",   "unpaid_share",
+                                       "cancel_share", "burst_share",    "lines_max",
+                                       "pay_delay_s",  "cancel_delay_s", NULL};
     static const double pay_def[2] = {5, 120};
     static const double cancel_def[2] = {60, 1800};
     struct buyer_mix *b = &L->sc->buyers;
@@ -461,8 +463,7 @@ static void parse_buyers(struct loader *L, const cJSON *root)
     (void)json_get_int(&L->r, o, "lines_max", 0, &lines, 2, 1, SCENARIO_LINES_PER_ORDER_MAX);
     b->lines_max = (int)lines;
     (void)loader_get_pair(L, o, "pay_delay_s", b->pay_delay_s, pay_def, 0, DELAY_S_MAX, 0);
-    (void)loader_get_pair(L, o, "cancel_delay_s", b->cancel_delay_s, cancel_def, 0, DELAY_S_MAX,
-                          0);
+    (void)loader_get_pair(L, o, "cancel_delay_s", b->cancel_delay_s, cancel_def, 0, DELAY_S_MAX, 0);
     /* an order is unpaid or (paid and) cancelled, never both; a buyer is a repeat buyer or a
      * burst buyer, never both */
     check_share_sum(L, "unpaid_share", b->unpaid_share, "cancel_share", b->cancel_share);
@@ -472,7 +473,7 @@ static void parse_buyers(struct loader *L, const cJSON *root)
 
 static void parse_parcels(struct loader *L, const cJSON *root)
 {
-    static const char *const keys[] = {"pickup_s", "hop_s", "hops", "problem_share",
+    static const char *const keys[] = {"pickup_s",     "hop_s",        "hops", "problem_share",
                                        "refuse_share", "return_share", NULL};
     static const double pickup_def[2] = {1800, 7200};
     static const double hop_def[2] = {3600, 14400};
@@ -494,8 +495,10 @@ static void parse_parcels(struct loader *L, const cJSON *root)
     (void)json_get_double(&L->r, o, "return_share", 0, &p->return_share, 0.005, 0, 1);
     double sum = p->problem_share + p->refuse_share + p->return_share;
     if (sum > 1.0 + 1e-12)
-        json_fail(&L->r, NULL, "problem_share + refuse_share + return_share = %g, must be at "
-                  "most 1", sum);
+        json_fail(&L->r, NULL,
+                  "problem_share + refuse_share + return_share = %g, must be at "
+                  "most 1",
+                  sum);
     json_leave(&L->r, saved);
 }
 
@@ -509,8 +512,8 @@ static void parse_sla(struct loader *L, const cJSON *root)
         return;
     int saved = json_enter(&L->r, "sla", -1);
     (void)json_check_keys(&L->r, o, keys);
-    if (json_get_double(&L->r, o, "ship_within_s", 0, &sc->sla_ship_within_s,
-                        SLA_SHIP_S_DEFAULT, 0, SCENARIO_DURATION_S_MAX) == 0 &&
+    if (json_get_double(&L->r, o, "ship_within_s", 0, &sc->sla_ship_within_s, SLA_SHIP_S_DEFAULT, 0,
+                        SCENARIO_DURATION_S_MAX) == 0 &&
         !(sc->sla_ship_within_s > 0))
         json_fail(&L->r, "ship_within_s", "must be > 0, got %g", sc->sla_ship_within_s);
     if (json_get_double(&L->r, o, "deliver_within_s", 0, &sc->sla_deliver_within_s, 0, 0,
@@ -529,7 +532,8 @@ static void parse_threshold(struct loader *L, const cJSON *item, struct threshol
         return;
     }
     if (!scenario_figure_known(fig))
-        json_fail(&L->r, fig, "unknown figure (scenarios/README.md lists them: lost_orders, "
+        json_fail(&L->r, fig,
+                  "unknown figure (scenarios/README.md lists them: lost_orders, "
                   "late_orders, duplicate_waybills, ..., faults_injected.<kind>, "
                   "evidence.<kind>, p99_ship_latency_ms, ...)");
     if (!cJSON_IsString(item)) {
@@ -538,10 +542,11 @@ static void parse_threshold(struct loader *L, const cJSON *item, struct threshol
         return;
     }
     const char *text = item->valuestring;
-    if (strlen(text) >= sizeof(t->text) ||
-        threshold_parse(text, &t->op, &t->value) != 0) {
-        json_fail(&L->r, fig, "bad condition '%.60s': must be '<op> <number>' with op one of "
-                  "< <= == != >= >", text);
+    if (strlen(text) >= sizeof(t->text) || threshold_parse(text, &t->op, &t->value) != 0) {
+        json_fail(&L->r, fig,
+                  "bad condition '%.60s': must be '<op> <number>' with op one of "
+                  "< <= == != >= >",
+                  text);
         return;
     }
     snprintf(t->figure, sizeof(t->figure), "%s", fig);
@@ -578,9 +583,9 @@ static void parse_thresholds(struct loader *L, const cJSON *root)
 
 static void parse_root(struct loader *L, const cJSON *root)
 {
-    static const char *const keys[] = {"name", "description", "seed", "sim", "shops",
-                                       "carriers", "catalog", "load", "buyers", "parcels",
-                                       "faults", "crashes", "sla", "thresholds", NULL};
+    static const char *const keys[] = {"name",     "description", "seed", "sim",        "shops",
+                                       "carriers", "catalog",     "load", "buyers",     "parcels",
+                                       "faults",   "crashes",     "sla",  "thresholds", NULL};
     struct scenario *sc = L->sc;
     if (!cJSON_IsObject(root)) {
         json_fail(&L->r, NULL, "a scenario must be a JSON object, got %s", json_type_name(root));

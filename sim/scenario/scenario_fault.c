@@ -70,7 +70,8 @@ static void check_fault_keys(struct loader *L, const cJSON *o, int kind)
         if (p != NULL && (kind < 0 || (p->kinds & KIND_BIT(kind)) != 0))
             continue;
         if (p == NULL) {
-            json_fail(&L->r, c->string, "unknown key (a fault rule has kind, target, shop, "
+            json_fail(&L->r, c->string,
+                      "unknown key (a fault rule has kind, target, shop, "
                       "carrier, probability, window_s, attempts and its kind's parameters)");
             continue;
         }
@@ -101,8 +102,8 @@ static int parse_kind(struct loader *L, const cJSON *o)
         size_t used = 0;
         for (int i = 0; i < FAULT_KIND_COUNT; i++)
             if (i != FAULT_CRASH)
-                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
-                                         used ? ", " : "", fault_kind_name((enum fault_kind)i));
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+                                         fault_kind_name((enum fault_kind)i));
         json_fail(&L->r, "kind", "unknown fault kind '%s' (valid: %s)", name, list);
         return -1;
     }
@@ -118,10 +119,11 @@ static void parse_target(struct loader *L, const cJSON *o, int kind, struct faul
     const char *glob = NULL;
     if (strcmp(f->target, "*") == 0) {
         if (sides == (KIND_BIT(FAULT_SIDE_PLATFORM) | KIND_BIT(FAULT_SIDE_CARRIER)))
-            json_fail(&L->r, "target", "'*' is ambiguous for kind %s, which exists on both "
-                      "sides: write 'platform:*' or 'carrier:*'", fault_kind_name(kind));
-        f->side = sides == KIND_BIT(FAULT_SIDE_CARRIER) ? FAULT_SIDE_CARRIER
-                                                        : FAULT_SIDE_PLATFORM;
+            json_fail(&L->r, "target",
+                      "'*' is ambiguous for kind %s, which exists on both "
+                      "sides: write 'platform:*' or 'carrier:*'",
+                      fault_kind_name(kind));
+        f->side = sides == KIND_BIT(FAULT_SIDE_CARRIER) ? FAULT_SIDE_CARRIER : FAULT_SIDE_PLATFORM;
         return;
     }
     if (strncmp(f->target, "platform:", 9) == 0) {
@@ -131,19 +133,25 @@ static void parse_target(struct loader *L, const cJSON *o, int kind, struct faul
         f->side = FAULT_SIDE_CARRIER;
         glob = f->target + 8;
     } else {
-        json_fail(&L->r, "target", "must be '*' or '<platform|carrier>:<endpoint glob>', got "
-                  "'%s'", f->target);
+        json_fail(&L->r, "target",
+                  "must be '*' or '<platform|carrier>:<endpoint glob>', got "
+                  "'%s'",
+                  f->target);
         return;
     }
     for (const char *p = glob; *p != '\0'; p++)
         if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
             glob = "";
     if (glob[0] == '\0')
-        json_fail(&L->r, "target", "the endpoint glob after the side must be non-empty "
-                  "printable ASCII without spaces, got '%s'", f->target);
+        json_fail(&L->r, "target",
+                  "the endpoint glob after the side must be non-empty "
+                  "printable ASCII without spaces, got '%s'",
+                  f->target);
     if (kind >= 0 && (sides & KIND_BIT(f->side)) == 0)
-        json_fail(&L->r, "target", "kind %s exists on the %s side only, but the target is on "
-                  "the %s side", fault_kind_name(kind),
+        json_fail(&L->r, "target",
+                  "kind %s exists on the %s side only, but the target is on "
+                  "the %s side",
+                  fault_kind_name(kind),
                   fault_side_name(f->side == FAULT_SIDE_PLATFORM ? FAULT_SIDE_CARRIER
                                                                  : FAULT_SIDE_PLATFORM),
                   fault_side_name(f->side));
@@ -166,8 +174,10 @@ static void parse_scope(struct loader *L, const cJSON *o, struct fault_rule *f)
         if (f->side != FAULT_SIDE_PLATFORM)
             json_fail(&L->r, "shop", "applies to platform rules only");
         else if (!shop_known(sc, f->shop))
-            json_fail(&L->r, "shop", "unknown shop '%s' (not a shops[].id or an instance "
-                      "name like '<id>-1')", f->shop);
+            json_fail(&L->r, "shop",
+                      "unknown shop '%s' (not a shops[].id or an instance "
+                      "name like '<id>-1')",
+                      f->shop);
     }
     if (json_get_string(&L->r, o, "carrier", 0, f->carrier, sizeof(f->carrier), "") == 0 &&
         f->carrier[0] != '\0') {
@@ -193,8 +203,7 @@ static void parse_latency(struct loader *L, const cJSON *o, struct fault_rule *f
             json_fail(&L->r, "delay_ms_max", "applies to dist uniform or long_tail only");
         return;
     }
-    if (json_get_double(&L->r, o, "delay_ms_max", 1, &f->delay_ms_max, 0, 0, DELAY_MS_MAX) ==
-            0 &&
+    if (json_get_double(&L->r, o, "delay_ms_max", 1, &f->delay_ms_max, 0, 0, DELAY_MS_MAX) == 0 &&
         f->delay_ms_max < f->delay_ms)
         json_fail(&L->r, "delay_ms_max", "must be at least delay_ms (%g), got %g", f->delay_ms,
                   f->delay_ms_max);
@@ -219,17 +228,20 @@ static void parse_params(struct loader *L, const cJSON *o, enum fault_kind k, st
     case FAULT_LATENCY: parse_latency(L, o, f); break;
     case FAULT_STALE_CACHE:
         if (json_get_double(&L->r, o, "max_age_s", 0, &f->max_age_s, 600, 0,
-                            SCENARIO_DURATION_S_MAX) == 0 && !(f->max_age_s > 0))
+                            SCENARIO_DURATION_S_MAX) == 0 &&
+            !(f->max_age_s > 0))
             json_fail(&L->r, "max_age_s", "must be > 0, got %g", f->max_age_s);
         break;
     case FAULT_RATE_LIMIT:
         if (json_get_double(&L->r, o, "rate_per_s", 0, &f->rate_per_s, 10, 0,
-                            SCENARIO_RATE_PER_S_MAX) == 0 && !(f->rate_per_s > 0))
+                            SCENARIO_RATE_PER_S_MAX) == 0 &&
+            !(f->rate_per_s > 0))
             json_fail(&L->r, "rate_per_s", "must be > 0, got %g", f->rate_per_s);
         break;
     case FAULT_TRACKING_STALL:
         if (json_get_double(&L->r, o, "duration_s", 0, &f->duration_s, 7200, 0,
-                            SCENARIO_DURATION_S_MAX) == 0 && !(f->duration_s > 0))
+                            SCENARIO_DURATION_S_MAX) == 0 &&
+            !(f->duration_s > 0))
             json_fail(&L->r, "duration_s", "must be > 0, got %g", f->duration_s);
         break;
     case FAULT_ERROR:
@@ -238,7 +250,8 @@ static void parse_params(struct loader *L, const cJSON *o, enum fault_kind k, st
         break;
     case FAULT_STOCK_DRIFT:
         if (json_get_int(&L->r, o, "drift_units", 0, &f->drift_units, -5, -DRIFT_UNITS_MAX,
-                         DRIFT_UNITS_MAX) == 0 && f->drift_units == 0)
+                         DRIFT_UNITS_MAX) == 0 &&
+            f->drift_units == 0)
             json_fail(&L->r, "drift_units", "must not be 0");
         break;
     default: break;
@@ -327,8 +340,10 @@ static void parse_crash_series(struct loader *L, const cJSON *o, enum crash_proc
         return;
     double last_s = from_s + (double)(count - 1) * every_s;
     if (last_s > end_s) {
-        json_fail(&L->r, NULL, "the last of %lld crashes falls at %g s, past the end of the run "
-                  "(%g s = sim.duration_s + sim.drain_s)", (long long)count, last_s, end_s);
+        json_fail(&L->r, NULL,
+                  "the last of %lld crashes falls at %g s, past the end of the run "
+                  "(%g s = sim.duration_s + sim.drain_s)",
+                  (long long)count, last_s, end_s);
         return;
     }
     for (int64_t k = 0; k < count; k++)
@@ -339,7 +354,7 @@ static void parse_crash_series(struct loader *L, const cJSON *o, enum crash_proc
 static void parse_crash(struct loader *L, const cJSON *o)
 {
     static const char *const keys[] = {"process", "at_s", "restart_after_s", "every_s", "count",
-                                       "from_s", NULL};
+                                       "from_s",  NULL};
     static const char *const procs[] = {"syncd", "mockplat", "mockcarrier", NULL};
     (void)json_check_keys(&L->r, o, keys);
     int p = loader_get_enum(L, o, "process", 1, procs, 0);
@@ -407,8 +422,7 @@ void loader_parse_crashes(struct loader *L, const cJSON *root)
 /* ---- rules at run time -------------------------------------------------------------------- */
 
 int scenario_parse_fault_rules(const struct scenario *sc, const char *text, unsigned long len,
-                               struct fault_rule *out, int max, int *count, char *err,
-                               int err_len)
+                               struct fault_rule *out, int max, int *count, char *err, int err_len)
 {
     static const char *const keys[] = {"faults", NULL};
     assert(sc != NULL);
@@ -428,8 +442,7 @@ int scenario_parse_fault_rules(const struct scenario *sc, const char *text, unsi
     struct loader L;
     loader_init(&L, tmp, err, err_len);
     if (!cJSON_IsObject(doc)) {
-        json_fail(&L.r, NULL, "must be an object {\"faults\": [...]}, got %s",
-                  json_type_name(doc));
+        json_fail(&L.r, NULL, "must be an object {\"faults\": [...]}, got %s", json_type_name(doc));
     } else {
         (void)json_check_keys(&L.r, doc, keys);
         if (json_get_array(&L.r, doc, "faults", 1, 0, SCENARIO_FAULTS_MAX) != NULL)

@@ -115,9 +115,7 @@ static void add_fault_params(cJSON *o, const struct fault_rule *f)
     case FAULT_RATE_LIMIT: add_num(o, "rate_per_s", f->rate_per_s); break;
     case FAULT_TRACKING_STALL: add_num(o, "duration_s", f->duration_s); break;
     case FAULT_ERROR: add_num(o, "status", f->status); break;
-    case FAULT_STOCK_DRIFT:
-        add_num(o, "drift_units", (double)f->drift_units);
-        break;
+    case FAULT_STOCK_DRIFT: add_num(o, "drift_units", (double)f->drift_units); break;
     default: break;
     }
     if (f->mode[0] != '\0')

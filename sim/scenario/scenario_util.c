@@ -97,22 +97,42 @@ const char *ship_delay_name(enum ship_delay_class c)
 
 /* ---- threshold figures -------------------------------------------------------------------- */
 
-static const char *const fixed_figures[] = {
-    "lost_orders", "late_orders", "duplicate_waybills", "surplus_waybills_live",
-    "waybill_mismatches", "garbled_propagated", "state_regressions", "forged_accepted",
-    "inventory_accuracy", "oversold_units", "fault_detection_rate", "orders_placed",
-    "orders_paid", "orders_shipped", "orders_delivered", "orders_cancelled", "inflight_max",
-    "orders_per_s", "exception_order_rate", "shipped_within_24h_share", "sync_lag_p50_ms",
-    "sync_lag_p99_ms", "load_behind_max_ms", "http_errors", NULL};
+static const char *const fixed_figures[] = {"lost_orders",
+                                            "late_orders",
+                                            "duplicate_waybills",
+                                            "surplus_waybills_live",
+                                            "waybill_mismatches",
+                                            "garbled_propagated",
+                                            "state_regressions",
+                                            "forged_accepted",
+                                            "inventory_accuracy",
+                                            "oversold_units",
+                                            "fault_detection_rate",
+                                            "orders_placed",
+                                            "orders_paid",
+                                            "orders_shipped",
+                                            "orders_delivered",
+                                            "orders_cancelled",
+                                            "inflight_max",
+                                            "orders_per_s",
+                                            "exception_order_rate",
+                                            "shipped_within_24h_share",
+                                            "sync_lag_p50_ms",
+                                            "sync_lag_p99_ms",
+                                            "load_behind_max_ms",
+                                            "http_errors",
+                                            NULL};
 
 /* The evidence kinds of sim/core/evidence.h (which owns the list; scenario may not include core,
  * so keep this copy in step with it). */
 static const char *const evidence_kinds[] = {
-    "lost_order_found", "duplicate_order", "duplicate_push", "stale_read", "surplus_waybill",
-    "foreign_waybill", "invalid_waybill", "maintenance", "rate_limited", "malformed_body",
-    "bad_signature", "garbled_event", "stall_1h", "stall_2h", "stall_4h", "stall_24h",
-    "carrier_auth", "stock_drift", "oversell", "out_of_stock", "buyer_burst_hold", "timeout",
-    "reset", "server_error", "carrier_fallback", "platform_reject", "low_stock", NULL};
+    "lost_order_found", "duplicate_order", "duplicate_push",  "stale_read",
+    "surplus_waybill",  "foreign_waybill", "invalid_waybill", "maintenance",
+    "rate_limited",     "malformed_body",  "bad_signature",   "garbled_event",
+    "stall_1h",         "stall_2h",        "stall_4h",        "stall_24h",
+    "carrier_auth",     "stock_drift",     "oversell",        "out_of_stock",
+    "buyer_burst_hold", "timeout",         "reset",           "server_error",
+    "carrier_fallback", "platform_reject", "low_stock",       NULL};
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -154,8 +174,8 @@ int threshold_parse(const char *text, enum threshold_op *op, double *value)
     static const struct {
         const char *sym;
         enum threshold_op op;
-    } ops[] = {{"<=", OP_LE}, {">=", OP_GE}, {"==", OP_EQ}, {"!=", OP_NE},
-               {"<", OP_LT},  {">", OP_GT}}; /* two-char operators first */
+    } ops[] = {{"<=", OP_LE}, {">=", OP_GE}, {"==", OP_EQ},
+               {"!=", OP_NE}, {"<", OP_LT},  {">", OP_GT}}; /* two-char operators first */
     assert(text != NULL);
     const char *p = text;
     while (*p == ' ')
@@ -244,8 +264,7 @@ int scenario_shop(const struct scenario *sc, int i, struct shop_instance *out)
     /* a WeChat appid is "wx" and 16 hex digits */
     out->appid[0] = 'w';
     out->appid[1] = 'x';
-    secret_hex(sc->seed, "cred.appid", out->name, 16, 0, out->appid + 2,
-               sizeof(out->appid) - 2);
+    secret_hex(sc->seed, "cred.appid", out->name, 16, 0, out->appid + 2, sizeof(out->appid) - 2);
     secret_hex(sc->seed, "cred.secret", out->name, 32, 0, out->secret, sizeof(out->secret));
     secret_hex(sc->seed, "cred.push_token", out->name, 32, 0, out->push_token,
                sizeof(out->push_token));
@@ -296,8 +315,7 @@ void scenario_tracking_account(const struct scenario *sc, struct tracking_accoun
     assert(out != NULL);
     memset(out, 0, sizeof(*out));
     /* Kuaidi100 customer ids are 32 upper-case hex digits */
-    secret_hex(sc->seed, "cred.tracking", "customer", 32, 1, out->customer,
-               sizeof(out->customer));
+    secret_hex(sc->seed, "cred.tracking", "customer", 32, 1, out->customer, sizeof(out->customer));
     secret_hex(sc->seed, "cred.tracking", "key", 16, 0, out->key, sizeof(out->key));
     secret_hex(sc->seed, "cred.tracking", "salt", 16, 0, out->salt, sizeof(out->salt));
 }

@@ -135,12 +135,9 @@ static void test_unit_n_matches_spread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_values),
-        cmocka_unit_test(test_pinned_outputs),
-        cmocka_unit_test(test_inputs_all_matter),
-        cmocka_unit_test(test_unit_distribution),
-        cmocka_unit_test(test_bernoulli_rate),
-        cmocka_unit_test(test_range_bounds),
+        cmocka_unit_test(test_reference_values),      cmocka_unit_test(test_pinned_outputs),
+        cmocka_unit_test(test_inputs_all_matter),     cmocka_unit_test(test_unit_distribution),
+        cmocka_unit_test(test_bernoulli_rate),        cmocka_unit_test(test_range_bounds),
         cmocka_unit_test(test_unit_n_matches_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,8 +94,7 @@ static void test_paths_in_errors(void **state)
     int saved = json_enter(&r, "faults", 2);
     assert_string_equal(r.path, "faults[2]");
     double p = -1;
-    assert_int_equal(json_get_double(&r, cJSON_GetArrayItem(arr, 2), "probability", 1, &p, 0, 0,
-                                     1),
+    assert_int_equal(json_get_double(&r, cJSON_GetArrayItem(arr, 2), "probability", 1, &p, 0, 0, 1),
                      -1);
     json_leave(&r, saved);
     assert_string_equal(r.path, "");
@@ -180,16 +179,11 @@ static void test_type_and_range_errors(void **state)
     assert_null(json_get_array(&r, doc, "a2", 1, 2, 5));
     assert_int_equal(json_get_int(&r, doc, "missing", 1, &i, 0, 0, 1), -1);
     const char *want[] = {
-        "s: must be a string, got a number",
-        "i: must be an integer, got 1.5",
-        "j: must be in [0,100], got 200",
-        "f: must be a number, got a string",
-        "b: must be true or false, got a number",
-        "o: must be an object, got an array",
-        "a: must be an array, got an object",
-        "long: must be at most 7 bytes long, got 10",
-        "a2: must have at least 2 items, got 1",
-        "missing: missing (required)",
+        "s: must be a string, got a number",      "i: must be an integer, got 1.5",
+        "j: must be in [0,100], got 200",         "f: must be a number, got a string",
+        "b: must be true or false, got a number", "o: must be an object, got an array",
+        "a: must be an array, got an object",     "long: must be at most 7 bytes long, got 10",
+        "a2: must have at least 2 items, got 1",  "missing: missing (required)",
     };
     assert_int_equal(sk.n, (int)ARRAY_LEN(want));
     for (int k = 0; k < sk.n; k++)
@@ -215,8 +209,7 @@ static void test_unknown_and_repeated_keys(void **state)
     assert_int_equal(json_check_keys(&r, o, sim), -1);
     json_leave(&r, saved);
     assert_int_equal(sk.n, 2);
-    assert_string_equal(sk.lines[0],
-                        "sim.speed: unknown key (allowed: duration_s, time_scale)");
+    assert_string_equal(sk.lines[0], "sim.speed: unknown key (allowed: duration_s, time_scale)");
     assert_string_equal(sk.lines[1], "sim.duration_s: key appears more than once");
     json_delete(doc);
 }

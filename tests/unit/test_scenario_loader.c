@@ -14,12 +14,13 @@
 #define ERR_LEN 8192
 
 /* A minimal valid scenario; tests splice extra top-level members in with EXTRA. */
-#define HEAD                                                                                      \
-    "{\"name\":\"t\",\"sim\":{\"duration_s\":3600},"                                            \
-    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":2},"                             \
-    "{\"id\":\"wx1\",\"flavor\":\"wechat\"}],"                                                   \
-    "\"catalog\":[{\"sku\":\"A\",\"stock\":10}],"                                                \
-    "\"load\":{\"stages\":[{\"ramp_to_per_s\":1,\"sim_s\":600},{\"ramp_to_per_s\":1,\"sim_s\":600}]}"
+#define HEAD                                                                                       \
+    "{\"name\":\"t\",\"sim\":{\"duration_s\":3600},"                                               \
+    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":2},"                               \
+    "{\"id\":\"wx1\",\"flavor\":\"wechat\"}],"                                                     \
+    "\"catalog\":[{\"sku\":\"A\",\"stock\":10}],"                                                  \
+    "\"load\":{\"stages\":[{\"ramp_to_per_s\":1,\"sim_s\":600},{\"ramp_to_per_s\":1,\"sim_s\":"    \
+    "600}]}"
 #define DOC(extra) HEAD extra "}"
 
 static struct scenario *parse_ok(const char *text)
@@ -110,15 +111,15 @@ static void test_fault_defaults_and_sides(void **state)
 static void test_crash_expansion(void **state)
 {
     (void)state;
-    struct scenario *sc = parse_ok(DOC(
-        ",\"crashes\":[{\"process\":\"mockplat\",\"every_s\":1000,\"count\":3},"
-        "{\"process\":\"syncd\",\"at_s\":1500,\"restart_after_s\":1},"
-        "{\"process\":\"mockcarrier\",\"every_s\":500,\"count\":2,\"from_s\":0}]"));
+    struct scenario *sc =
+        parse_ok(DOC(",\"crashes\":[{\"process\":\"mockplat\",\"every_s\":1000,\"count\":3},"
+                     "{\"process\":\"syncd\",\"at_s\":1500,\"restart_after_s\":1},"
+                     "{\"process\":\"mockcarrier\",\"every_s\":500,\"count\":2,\"from_s\":0}]"));
     /* mockplat 1000 2000 3000, syncd 1500, mockcarrier 0 500 -> sorted */
     assert_int_equal(sc->crash_count, 6);
     const double at[] = {0, 500, 1000, 1500, 2000, 3000};
     const enum crash_process who[] = {CRASH_MOCKCARRIER, CRASH_MOCKCARRIER, CRASH_MOCKPLAT,
-                                      CRASH_SYNCD, CRASH_MOCKPLAT, CRASH_MOCKPLAT};
+                                      CRASH_SYNCD,       CRASH_MOCKPLAT,    CRASH_MOCKPLAT};
     for (int i = 0; i < 6; i++) {
         assert_true(sc->crashes[i].at_s == at[i]);
         assert_int_equal(sc->crashes[i].process, who[i]);
@@ -148,8 +149,7 @@ static void test_all_errors_with_paths(void **state)
                       "faults[0].status: does not apply to kind latency (it applies to: error)",
                       "faults[1].shop: unknown shop 'sp1-3'",
                       "thresholds.evidence.nonsense: unknown figure",
-                      "thresholds.lost_orders: bad condition '=='",
-                      NULL});
+                      "thresholds.lost_orders: bad condition '=='", NULL});
     expect_errors("{\"name\": 1,}", (const char *const[]){"line 1, column 12", NULL});
     expect_errors(DOC(",\"seed\":1.5"), (const char *const[]){"seed: must be an integer", NULL});
     expect_errors(HEAD ",\"crashes\":[{\"process\":\"syncd\"}]}",
@@ -308,22 +308,19 @@ static void test_runtime_rules(void **state)
     char err[ERR_LEN];
     const char *ok = "{\"faults\":[{\"kind\":\"maintenance\",\"target\":\"platform:logistics/*\","
                      "\"probability\":1,\"window_s\":[0,600]}]}";
-    assert_int_equal(scenario_parse_fault_rules(sc, ok, strlen(ok), rules, 4, &n, err,
-                                                sizeof(err)),
+    assert_int_equal(scenario_parse_fault_rules(sc, ok, strlen(ok), rules, 4, &n, err, sizeof(err)),
                      0);
     assert_int_equal(n, 1);
     assert_int_equal(rules[0].kind, FAULT_MAINTENANCE);
     const char *bad = "{\"faults\":[{\"kind\":\"rate_limit\",\"target\":\"carrier:*\","
                       "\"probability\":1}],\"x\":1}";
-    assert_int_equal(scenario_parse_fault_rules(sc, bad, strlen(bad), rules, 4, &n, err,
-                                                sizeof(err)),
-                     -1);
+    assert_int_equal(
+        scenario_parse_fault_rules(sc, bad, strlen(bad), rules, 4, &n, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "faults[0].target: kind rate_limit exists on the platform side"));
     assert_non_null(strstr(err, "x: unknown key"));
     const char *empty = "{\"faults\":[]}";
-    assert_int_equal(scenario_parse_fault_rules(sc, empty, strlen(empty), rules, 4, &n, err,
-                                                sizeof(err)),
-                     0);
+    assert_int_equal(
+        scenario_parse_fault_rules(sc, empty, strlen(empty), rules, 4, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 0);
     free(sc);
 }
