@@ -33,9 +33,9 @@ static const char lint_help[] =
     "\n"
     "exit: 0 every file is valid, 2 some file is not (or no file was given)\n";
 
-/* Help texts of the verbs that live in other modules: each becomes one table line when its
- * function lands (run: int run_cmd(int, char **) from sim/run/run.h; compare and replay:
- * report_cmd_compare / report_cmd_replay from sim/report/report.h).
+/* The help text of `run`, ready for when sim/run/run.c lands: it becomes one table line,
+ * {"run", "run a scenario and check it", run_help, run_cmd} (int run_cmd(int, char **) from
+ * sim/run/run.h), with this text as `static const char run_help[]`.
  *
  * run:
  *   "usage: shipsim run SCENARIO [--out DIR] [--seed N] [--time-scale X] [--quiet]\n"
@@ -51,23 +51,6 @@ static const char lint_help[] =
  *   "  --sut external     do not start syncd: judge a sync service pointed at the mocks\n"
  *   "\n"
  *   "exit: 0 every threshold holds, 1 one fails, 2 bad scenario or command line\n"
- *
- * compare:
- *   "usage: shipsim compare A B\n"
- *   "\n"
- *   "Compare two results folders figure by figure (A the baseline, B the candidate) and mark\n"
- *   "regressions: an invariant count that grew, a latency percentile or KPI that worsened by\n"
- *   "more than the noise margin.\n"
- *   "\n"
- *   "exit: 0 no regression, 1 B regresses against A, 2 bad command line or folder\n"
- *
- * replay:
- *   "usage: shipsim replay DIR\n"
- *   "\n"
- *   "Rerun a results folder's scenario and seed and compare the new fault log with the old one\n"
- *   "by (kind, order, attempt).\n"
- *   "\n"
- *   "exit: 0 every fault decision matched, 1 some did not, 2 bad command line or folder\n"
  */
 
 static int lint_cmd(int argc, char **argv);
