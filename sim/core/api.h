@@ -1,0 +1,20 @@
+/* syncd's HTTP surface: /healthz, /metrics, the X-Sim-Token protected dumps /__state,
+ * /__evidence, /__stock (JSON lines, docs/INTERFACES.md section 5) and the push routes. */
+#ifndef SHIPSIM_CORE_API_H
+#define SHIPSIM_CORE_API_H
+
+#include <stddef.h>
+#include "core/core.h"
+
+#define API_DUMP_BYTES_MAX (256 * 1024 * 1024)
+
+struct evhttp_request;
+
+/* The evhttp generic callback; arg is the struct core. */
+void api_handle(struct evhttp_request *req, void *arg);
+/* The dumps as malloc'd JSON lines (NULL on failure); *len gets the length. */
+char *api_state_dump(struct core *c, size_t *len);
+char *api_evidence_dump(struct core *c, size_t *len);
+char *api_stock_dump(struct core *c, size_t *len);
+
+#endif

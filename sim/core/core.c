@@ -1,0 +1,130 @@
+/* Shared helpers of the core context: clock, evidence, request budget, counted HTTP. */
+#include "core/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/http_client.h"
+#include "common/log.h"
+#include "core/metrics.h"
+
+#define CORE_BUCKET_BURST_S 1.0 /* the budget holds at most one second of requests */
+
+struct http_ctx {
+    struct core *c;
+    core_http_cb cb;
+    void *arg;
+    char endpoint[ENDPOINT_BYTES_MAX];
+};
+
+int64_t core_now_ms(const struct core *c)
+{
+    return simclock_now_ms(&c->clock);
+}
+
+int64_t core_sim_of_wall_ms(const struct core *c, int64_t wall_ms)
+{
+    assert(wall_ms >= 0);
+    return (int64_t)((double)wall_ms * c->clock.scale);
+}
+
+void core_fatal_store(struct core *c, const char *what)
+{
+    /* A store that cannot write is not a state to run on: what is committed is consistent, so
+     * stopping and letting the supervisor restart is the safe answer. */
+    log_error("store: %s failed: %s", what, store_error(c->store));
+    abort();
+}
+
+void core_evidence(struct core *c, enum evidence_kind kind, const char *order_id,
+                   const char *expected, const char *seen, const char *detail_fmt, ...)
+{
+    struct evidence_row *e = calloc(1, sizeof(*e));
+    va_list ap;
+    if (e == NULL) {
+        return;
+    }
+    e->sim_ms = core_now_ms(c);
+    snprintf(e->kind, sizeof(e->kind), "%s", evidence_kind_name(kind));
+    snprintf(e->order_id, sizeof(e->order_id), "%s", order_id != NULL ? order_id : "");
+    snprintf(e->expected, sizeof(e->expected), "%s", expected != NULL ? expected : "");
+    snprintf(e->seen, sizeof(e->seen), "%s", seen != NULL ? seen : "");
+    va_start(ap, detail_fmt);
+    vsnprintf(e->detail, sizeof(e->detail), detail_fmt, ap);
+    va_end(ap);
+    if (store_evidence_add(c->store, e) != 0) {
+        core_fatal_store(c, "evidence");
+    }
+    log_debug("evidence %s order=%s seen=%s", e->kind, e->order_id, e->seen);
+    free(e);
+}
+
+int core_shop_index(const struct core *c, const char *name)
+{
+    for (int i = 0; i < c->cfg->shop_count; i++) {
+        if (strcmp(c->cfg->shops[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int core_shop_take(struct core *c, int shop)
+{
+    struct shop_rt *rt = &c->shops[shop];
+    int64_t now = mono_now_ns() / 1000000;
+    double rate = c->cfg->shop_rate_per_s;
+    double cap = rate * CORE_BUCKET_BURST_S < 1.0 ? 1.0 : rate * CORE_BUCKET_BURST_S;
+    if (rt->tokens_mono_ms == 0) {
+        rt->tokens = cap;
+    } else {
+        rt->tokens += (double)(now - rt->tokens_mono_ms) * rate / 1000.0;
+    }
+    rt->tokens_mono_ms = now;
+    if (rt->tokens > cap) {
+        rt->tokens = cap;
+    }
+    if (rt->tokens < 1.0) {
+        return 0;
+    }
+    rt->tokens -= 1.0;
+    return 1;
+}
+
+static void http_done(const struct http_response *r, void *arg)
+{
+    struct http_ctx *h = arg;
+    int error = r->error != HTTPC_OK || r->status >= 500 || r->status == 429;
+    metrics_call(h->c->metrics, h->endpoint, error, r->latency_us);
+    h->cb(h->c, r, h->arg);
+    free(h);
+}
+
+int core_http(struct core *c, const char *endpoint, const char *method, const char *url,
+              const char *content_type, const char *body, const char *header, core_http_cb cb,
+              void *arg)
+{
+    struct http_ctx *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return -1;
+    }
+    h->c = c;
+    h->cb = cb;
+    h->arg = arg;
+    snprintf(h->endpoint, sizeof(h->endpoint), "%s", endpoint);
+    struct http_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.url = url;
+    req.body = body;
+    req.body_len = body != NULL ? strlen(body) : 0;
+    req.content_type = content_type;
+    req.headers[0] = header;
+    if (http_client_send(c->http, &req, http_done, h) != 0) {
+        free(h);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,280 @@
+/* Order ingest and the state machine's side effects. */
+#include "core/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "core/outbox.h"
+
+struct detail_batch {
+    int n;
+    struct job_row jobs[PLAT_DETAIL_BATCH_MAX];
+};
+
+void ingest_save(struct core *c, const struct order_row *o)
+{
+    if (store_order_put(c->store, o) != 0) {
+        core_fatal_store(c, "order");
+    }
+}
+
+int ingest_move(struct core *c, struct order_row *o, enum order_state to)
+{
+    if (!order_transition_ok(o->state, to)) {
+        return 0;
+    }
+    int64_t now = core_now_ms(c);
+    int64_t *stamp = NULL;
+    switch (to) {
+    case OS_PAID: stamp = &o->pay_ms; break;
+    case OS_WAYBILLED: stamp = &o->waybill_ms; break;
+    case OS_SHIPPED: stamp = &o->ship_ms; break;
+    case OS_IN_TRANSIT: stamp = &o->pickup_ms; break;
+    case OS_DELIVERED: stamp = &o->deliver_ms; break;
+    default: break;
+    }
+    if (stamp != NULL && *stamp == 0) {
+        *stamp = now;
+    }
+    o->state = to;
+    ingest_save(c, o);
+    if (store_history_add(c->store, o->order_id, to, now) != 0) {
+        core_fatal_store(c, "history");
+    }
+    return 1;
+}
+
+void ingest_waybill_ref(const struct order_row *o, char *out, int out_len)
+{
+    if (o->wb_gen == 0) {
+        snprintf(out, (size_t)out_len, "%s", o->order_id);
+    } else {
+        snprintf(out, (size_t)out_len, "%s-R%d", o->order_id, o->wb_gen);
+    }
+}
+
+void ingest_seen(struct core *c, int shop, const char *order_id, const char *status_hint,
+                 enum ingest_source src)
+{
+    struct order_row o;
+    const char *shop_name = c->cfg->shops[shop].name;
+    int found = store_order_get(c->store, order_id, &o);
+    if (found < 0) {
+        core_fatal_store(c, "order read");
+    }
+    if (found == 0) {
+        memset(&o, 0, sizeof(o));
+        snprintf(o.order_id, sizeof(o.order_id), "%s", order_id);
+        snprintf(o.shop, sizeof(o.shop), "%s", shop_name);
+        snprintf(o.lines, sizeof(o.lines), "[]");
+        o.state = OS_NEW;
+        o.seen_ms = core_now_ms(c);
+        ingest_save(c, &o);
+        if (store_history_add(c->store, order_id, OS_NEW, o.seen_ms) != 0) {
+            core_fatal_store(c, "history");
+        }
+        if (src == SRC_RECONCILE) {
+            core_evidence(c, EVK_LOST_ORDER_FOUND, order_id, "seen by list or push",
+                          "found only by reconciliation", "shop %s", shop_name);
+        }
+        outbox_add(c, JOB_DETAIL, order_id, shop_name, "", 0, 0);
+        return;
+    }
+    if (order_state_terminal(o.state)) {
+        return;
+    }
+    if (status_hint != NULL && status_hint[0] != '\0' && strcmp(status_hint, o.plat_status) == 0) {
+        return; /* nothing new */
+    }
+    outbox_add(c, JOB_DETAIL, order_id, shop_name, "", 0, 1);
+}
+
+/* Guard rule: more than guard_orders_max orders of one buyer within the window are held. */
+static int buyer_burst(struct core *c, const struct order_row *o)
+{
+    if (o->buyer[0] == '\0') {
+        return 0;
+    }
+    int64_t since = core_now_ms(c) - c->cfg->guard_window_s * 1000;
+    int n = store_buyer_orders_since(c->store, o->buyer, since);
+    return n > c->cfg->guard_orders_max;
+}
+
+/* The order is paid and not held: make sure its next job exists. */
+static void queue_next(struct core *c, const struct order_row *o)
+{
+    if (o->hold_reason[0] != '\0') {
+        return;
+    }
+    if ((o->state == OS_PAID || o->state == OS_WAYBILLED) && o->waybill[0] == '\0') {
+        outbox_add(c, JOB_WAYBILL, o->order_id, o->shop,
+                   o->carrier[0] ? o->carrier : c->cfg->carrier_primary, 0, 0);
+    } else if (o->state == OS_WAYBILLED) {
+        outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", 0, 0);
+    }
+}
+
+static void on_paid(struct core *c, struct order_row *o, const struct plat_order *po)
+{
+    if (o->state == OS_NEW) {
+        if (po->pay_s > 0) {
+            o->pay_ms = po->pay_s * 1000;
+        }
+        (void)ingest_move(c, o, OS_PAID);
+        if (buyer_burst(c, o)) {
+            snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", INGEST_HOLD_BUYER_BURST);
+            (void)ingest_move(c, o, OS_HOLD);
+            core_evidence(c, EVK_BUYER_BURST_HOLD, o->order_id, "<= 3 orders per buyer per 10 min",
+                          "more", "buyer %s", o->buyer);
+            return;
+        }
+    } else if (strcmp(o->hold_reason, INGEST_HOLD_IN_CANCEL) == 0) {
+        o->hold_reason[0] = '\0'; /* the buyer withdrew the cancel request */
+        ingest_save(c, o);
+    }
+    queue_next(c, o);
+}
+
+static void on_cancel(struct core *c, struct order_row *o, int final)
+{
+    if (o->state >= OS_SHIPPED) {
+        return; /* too late: the parcel is with the carrier */
+    }
+    if (!final) {
+        snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", INGEST_HOLD_IN_CANCEL);
+        ingest_save(c, o);
+        /* look again later to learn how the request ends */
+        outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "",
+                   c->cfg->poll_interval_s * 1000, 0);
+        return;
+    }
+    if (o->waybill[0] != '\0') {
+        char arg[STORE_JOB_ARG_BYTES_MAX], ref[64];
+        ingest_waybill_ref(o, ref, sizeof(ref));
+        snprintf(arg, sizeof(arg), "%s|%s|%s|%s", o->carrier, ref, o->waybill, o->order_id);
+        outbox_add(c, JOB_CANCEL, o->waybill, o->carrier, arg, 0, 0);
+    }
+    (void)ingest_move(c, o, OS_CANCELLED);
+}
+
+void ingest_apply(struct core *c, int shop, const struct plat_order *po)
+{
+    struct order_row o;
+    ingest_seen(c, shop, po->order_id, NULL, SRC_LIST);
+    if (store_order_get(c->store, po->order_id, &o) != 1) {
+        core_fatal_store(c, "order read");
+    }
+    if (po->rank == PR_UNKNOWN) {
+        core_evidence(c, EVK_MALFORMED_BODY, o.order_id, "a known order status", po->status,
+                      "detail");
+        return;
+    }
+    if (po->update_s < o.plat_update_s || order_rank_stale(o.plat_rank, po->rank)) {
+        core_evidence(c, EVK_STALE_READ, o.order_id, o.plat_status, po->status,
+                      "update_time %lld < known %lld", (long long)po->update_s,
+                      (long long)o.plat_update_s);
+        return;
+    }
+    o.plat_rank = po->rank;
+    snprintf(o.plat_status, sizeof(o.plat_status), "%s", po->status);
+    o.plat_update_s = po->update_s;
+    if (po->buyer[0] != '\0') {
+        snprintf(o.buyer, sizeof(o.buyer), "%s", po->buyer);
+    }
+    if (strcmp(po->lines, "[]") != 0 && po->lines[0] != '\0') {
+        snprintf(o.lines, sizeof(o.lines), "%s", po->lines);
+    }
+    ingest_save(c, &o);
+    switch (po->rank) {
+    case PR_PAID: on_paid(c, &o, po); break;
+    case PR_CANCELLING: on_cancel(c, &o, 0); break;
+    case PR_CANCELLED: on_cancel(c, &o, 1); break;
+    case PR_SHIPPED:
+    case PR_PICKED_UP:
+    case PR_DELIVERED:
+    case PR_RETURNED: {
+        /* the platform is ahead of us (our ship reply was lost, or events moved on) */
+        enum order_state to = order_state_for_rank(po->rank);
+        if (o.state < OS_SHIPPED && to > OS_SHIPPED) {
+            (void)ingest_move(c, &o, OS_SHIPPED);
+        }
+        (void)ingest_move(c, &o, to);
+        break;
+    }
+    default: break;
+    }
+}
+
+static void detail_done(struct core *c, int shop, const struct plat_order *orders, int n,
+                        const struct call_outcome *o, void *arg)
+{
+    struct detail_batch *b = arg;
+    outbox_release(c);
+    for (int i = 0; i < b->n; i++) {
+        const struct job_row *j = &b->jobs[i];
+        int found = 0;
+        for (int k = 0; k < n && !found; k++) {
+            if (strcmp(orders[k].order_id, j->order_id) == 0) {
+                ingest_apply(c, shop, &orders[k]);
+                found = 1;
+            }
+        }
+        if (found) {
+            outbox_done(c, j);
+        } else {
+            struct call_outcome miss;
+            if (o->result == CALL_OK) {
+                outcome_set(&miss, CALL_RETRY, -1, "not in the detail answer");
+            }
+            /* the evidence of a failed batch is journaled once, on its first order */
+            outbox_retry(c, j, o->result == CALL_OK ? &miss : o, NULL, o->result == CALL_AUTH);
+            if (o->result != CALL_OK) {
+                struct call_outcome quiet = *o;
+                quiet.evidence = -1;
+                o = &quiet;
+                for (int r = i + 1; r < b->n; r++) {
+                    outbox_retry(c, &b->jobs[r], &quiet, NULL, quiet.result == CALL_AUTH);
+                }
+                break;
+            }
+        }
+    }
+    free(b);
+}
+
+void ingest_detail_run(struct core *c, int shop, const struct job_row *jobs, int n)
+{
+    struct detail_batch *b = malloc(sizeof(*b));
+    const char *ids[PLAT_DETAIL_BATCH_MAX];
+    assert(n >= 1);
+    assert(n <= PLAT_DETAIL_BATCH_MAX);
+    if (b == NULL) {
+        return;
+    }
+    b->n = n;
+    for (int i = 0; i < n; i++) {
+        b->jobs[i] = jobs[i];
+        ids[i] = b->jobs[i].order_id;
+    }
+    plat_detail(c, shop, ids, n, detail_done, b);
+}
+
+static int heal_one(const struct order_row *o, void *arg)
+{
+    struct core *c = arg;
+    if (o->state == OS_NEW) {
+        outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "", 0, 0);
+    } else if (o->state == OS_PAID || o->state == OS_WAYBILLED) {
+        queue_next(c, o);
+    }
+    return 0;
+}
+
+void ingest_heal(struct core *c)
+{
+    if (store_orders_open_each(c->store, heal_one, c) != 0) {
+        core_fatal_store(c, "heal");
+    }
+}

@@ -1,0 +1,294 @@
+/* The waybill allocator. The job row is the intent (committed before any call). The order id
+ * (plus a generation suffix after a refused number) is the carrier's idempotency reference; any
+ * attempt after the first searches by reference before it creates, so a lost reply or a restart
+ * never makes a second waybill. Numbers are checked against the carrier's format and against the
+ * numbers bound to other orders; surplus ones are cancelled; an auth refusal or a long outage
+ * moves the order to the backup carrier. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/waybill.h"
+#include "core/carrier.h"
+#include "core/ingest.h"
+#include "core/outbox.h"
+
+#define WAYBILL_MSG_BYTES_MAX 2048
+
+struct wb_ctx {
+    struct job_row job;
+    char carrier[CARRIER_CODE_BYTES_MAX];
+    char ref[64];
+    int searching;
+};
+
+static char *create_msg(const struct order_row *o, const char *ref)
+{
+    char err[ERR_BYTES_MAX];
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "language", "zh-CN");
+    cJSON_AddStringToObject(m, "orderId", ref);
+    cJSON_AddNumberToObject(m, "expressTypeId", 1);
+    cJSON_AddNumberToObject(m, "payMethod", 1);
+    cJSON_AddNumberToObject(m, "parcelQty", 1);
+    cJSON *cargo = cJSON_AddArrayToObject(m, "cargoDetails");
+    cJSON *lines = json_parse(o->lines, strlen(o->lines), err, sizeof(err));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, lines)
+    {
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(it, "sku");
+        const cJSON *qty = cJSON_GetObjectItemCaseSensitive(it, "qty");
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", cJSON_IsString(sku) ? sku->valuestring : "goods");
+        cJSON_AddNumberToObject(c, "count", cJSON_IsNumber(qty) ? qty->valuedouble : 1);
+        cJSON_AddItemToArray(cargo, c);
+    }
+    json_delete(lines);
+    cJSON *contacts = cJSON_AddArrayToObject(m, "contactInfoList");
+    for (int type = 1; type <= 2; type++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddNumberToObject(c, "contactType", type);
+        cJSON_AddStringToObject(c, "contact", type == 1 ? "shop" : "buyer");
+        cJSON_AddStringToObject(c, "address", o->shop);
+        cJSON_AddItemToArray(contacts, c);
+    }
+    char *text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    return text;
+}
+
+static char *search_msg(const char *ref)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "orderId", ref);
+    cJSON_AddStringToObject(m, "searchType", "1");
+    char *text = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    return text;
+}
+
+static void finish(struct core *c, struct wb_ctx *w, int done)
+{
+    if (done) {
+        outbox_done(c, &w->job);
+    }
+    outbox_release(c);
+    free(w);
+}
+
+static void queue_cancel(struct core *c, const char *carrier, const char *ref, const char *waybill,
+                         const char *order_id)
+{
+    char arg[STORE_JOB_ARG_BYTES_MAX];
+    snprintf(arg, sizeof(arg), "%s|%s|%s|%s", carrier, ref, waybill, order_id);
+    outbox_add(c, JOB_CANCEL, waybill[0] != '\0' ? waybill : ref, carrier, arg, 0, 0);
+}
+
+/* Bind the first valid number; cancel the rest. Returns 1 when the job is finished. */
+static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
+                  const struct carrier_reply *r)
+{
+    char owner[ORDER_ID_BYTES_MAX];
+    const char *num = r->waybills[0];
+    if (!waybill_valid(w->carrier, num) || r->waybills_truncated) {
+        core_evidence(c, EVK_INVALID_WAYBILL, o->order_id, "a well-formed number", num,
+                      "carrier %s ref %s", w->carrier, w->ref);
+        struct call_outcome retry;
+        outcome_set(&retry, CALL_RETRY, -1, "invalid waybill number");
+        outbox_retry(c, &w->job, &retry, NULL, 0); /* next attempt searches by reference */
+        return 0;
+    }
+    int bound = store_waybill_bind(c->store, w->carrier, num, o->order_id, core_now_ms(c), owner,
+                                   sizeof(owner));
+    if (bound < 0) {
+        core_fatal_store(c, "waybill bind");
+    }
+    if (bound == 1) {
+        core_evidence(c, EVK_FOREIGN_WAYBILL, o->order_id, "a number of our own", num,
+                      "bound to order %s", owner);
+        if (store_waybill_reject(c->store, w->carrier, num, o->order_id, core_now_ms(c)) != 0) {
+            core_fatal_store(c, "waybill reject");
+        }
+        o->wb_gen++; /* a new reference gets a new number */
+        ingest_save(c, o);
+        struct call_outcome again;
+        outcome_set(&again, CALL_RETRY, -1, "foreign waybill");
+        outbox_retry(c, &w->job, &again, NULL, 1);
+        return 0;
+    }
+    snprintf(o->waybill, sizeof(o->waybill), "%s", num);
+    snprintf(o->carrier, sizeof(o->carrier), "%s", w->carrier);
+    if (!ingest_move(c, o, OS_WAYBILLED)) {
+        ingest_save(c, o);
+    }
+    outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", 0, 0);
+    for (int i = 1; i < r->waybill_count; i++) {
+        if (strcmp(r->waybills[i], num) != 0 && waybill_valid(w->carrier, r->waybills[i])) {
+            core_evidence(c, EVK_SURPLUS_WAYBILL, o->order_id, num, r->waybills[i],
+                          "second number for ref %s", w->ref);
+            queue_cancel(c, w->carrier, w->ref, r->waybills[i], o->order_id);
+        }
+    }
+    return 1;
+}
+
+/* A carrier failure: auth refusals and long outages switch to the backup carrier. */
+static void carrier_failed(struct core *c, struct wb_ctx *w, const struct call_outcome *o)
+{
+    const char *backup = c->cfg->carrier_backup;
+    int can_switch = backup[0] != '\0' && strcmp(backup, w->carrier) != 0;
+    int outage = w->job.attempts + 1 >= c->cfg->carrier_outage_attempts;
+    if (can_switch && (o->result == CALL_AUTH || outage)) {
+        core_evidence(c, o->result == CALL_AUTH ? EVK_CARRIER_AUTH : EVK_CARRIER_FALLBACK,
+                      w->job.order_id, w->carrier, o->text, "switching to %s", backup);
+        /* a create that may have reached the primary is cancelled there by reference */
+        if (w->job.attempts > 0 || o->result != CALL_AUTH) {
+            queue_cancel(c, w->carrier, w->ref, "", w->job.order_id);
+        }
+        struct call_outcome quiet = *o;
+        quiet.evidence = -1;
+        outbox_retry(c, &w->job, &quiet, backup, 1);
+        return;
+    }
+    outbox_retry(c, &w->job, o, NULL, 0);
+}
+
+static void reply_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
+                     void *arg);
+
+static void call_carrier(struct core *c, struct wb_ctx *w, const struct order_row *o)
+{
+    char *msg = w->searching ? search_msg(w->ref) : create_msg(o, w->ref);
+    if (msg == NULL) {
+        finish(c, w, 0);
+        return;
+    }
+    carrier_call(c, w->carrier, w->searching ? "EXP_RECE_SEARCH_ORDER_RESP" : "EXP_RECE_CREATE_ORDER",
+                 msg, reply_cb, w);
+    cJSON_free(msg);
+}
+
+static void reply_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
+                     void *arg)
+{
+    struct wb_ctx *w = arg;
+    struct order_row ord;
+    if (store_order_get(c->store, w->job.order_id, &ord) != 1) {
+        finish(c, w, 1);
+        return;
+    }
+    if (o->result != CALL_OK) {
+        carrier_failed(c, w, o);
+        finish(c, w, 0);
+        return;
+    }
+    if (ord.state == OS_CANCELLED) {
+        /* cancelled while we asked: whatever was made for it goes back */
+        for (int i = 0; i < r->waybill_count; i++) {
+            queue_cancel(c, w->carrier, w->ref, r->waybills[i], ord.order_id);
+        }
+        finish(c, w, 1);
+        return;
+    }
+    if (r->success && r->waybill_count > 0) {
+        finish(c, w, accept(c, w, &ord, r));
+        return;
+    }
+    if (w->searching && !r->success) {
+        w->searching = 0; /* nothing made under this reference yet: create (same turn, no write) */
+        call_carrier(c, w, &ord);
+        return;
+    }
+    struct call_outcome no;
+    outcome_set(&no, CALL_RETRY, -1, "carrier said no: %s", r->error_code);
+    carrier_failed(c, w, &no);
+    finish(c, w, 0);
+}
+
+void waybill_run(struct core *c, const struct job_row *j)
+{
+    struct order_row o;
+    struct wb_ctx *w = calloc(1, sizeof(*w));
+    assert(w != NULL);
+    w->job = *j;
+    int found = store_order_get(c->store, j->order_id, &o);
+    int wanted = found == 1 && (o.state == OS_PAID || o.state == OS_WAYBILLED) &&
+                 o.waybill[0] == '\0' && o.hold_reason[0] == '\0';
+    if (!wanted) {
+        finish(c, w, 1); /* moot: cancelled, held, or already has its waybill */
+        return;
+    }
+    const struct carrier_cfg *cc = config_carrier(c->cfg, j->arg);
+    memcpy(w->carrier, cc != NULL ? cc->code : c->cfg->carrier_primary, sizeof(w->carrier));
+    ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
+    w->searching = j->attempts > 0;
+    call_carrier(c, w, &o);
+}
+
+/* --- cancel ----------------------------------------------------------------------------------- */
+
+struct cancel_ctx {
+    struct job_row job;
+    char waybill[WAYBILL_BYTES_MAX];
+};
+
+static void cancel_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
+                      void *arg)
+{
+    struct cancel_ctx *x = arg;
+    if (o->result != CALL_OK) {
+        outbox_retry(c, &x->job, o, NULL, 0);
+    } else {
+        /* success, or the carrier has nothing live under it: either way it is not live now */
+        if (x->waybill[0] != '\0' &&
+            store_waybill_set_status(c->store, x->waybill, WB_CANCELLED) != 0) {
+            core_fatal_store(c, "waybill status");
+        }
+        outbox_done(c, &x->job);
+    }
+    outbox_release(c);
+    free(x);
+}
+
+void waybill_cancel_run(struct core *c, const struct job_row *j)
+{
+    char arg[STORE_JOB_ARG_BYTES_MAX];
+    char *fields[4] = {NULL, NULL, NULL, NULL};
+    snprintf(arg, sizeof(arg), "%s", j->arg);
+    char *p = arg;
+    for (int i = 0; i < 4; i++) {
+        fields[i] = p;
+        p = strchr(p, '|');
+        if (p == NULL) {
+            break;
+        }
+        *p++ = '\0';
+    }
+    if (fields[3] == NULL || config_carrier(c->cfg, fields[0]) == NULL) {
+        log_warn("outbox: cancel job %lld has a bad arg", (long long)j->id);
+        outbox_done(c, j);
+        outbox_release(c);
+        return;
+    }
+    struct cancel_ctx *x = calloc(1, sizeof(*x));
+    assert(x != NULL);
+    x->job = *j;
+    snprintf(x->waybill, sizeof(x->waybill), "%s", fields[2]);
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "orderId", fields[1]);
+    cJSON_AddNumberToObject(m, "dealType", 2);
+    if (fields[2][0] != '\0') {
+        cJSON *list = cJSON_AddArrayToObject(m, "waybillNoInfoList");
+        cJSON *wb = cJSON_CreateObject();
+        cJSON_AddNumberToObject(wb, "waybillType", 1);
+        cJSON_AddStringToObject(wb, "waybillNo", fields[2]);
+        cJSON_AddItemToArray(list, wb);
+    }
+    char *msg = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    carrier_call(c, fields[0], "EXP_RECE_UPDATE_ORDER", msg != NULL ? msg : "{}", cancel_cb, x);
+    cJSON_free(msg);
+}
