@@ -359,7 +359,8 @@ static void list_done(struct core *c, const struct http_response *r, void *arg)
 
 void shopee_list(struct plat_call *pc, int64_t from_s, int64_t to_s, const char *cursor)
 {
-    char extra[512], enc[CORE_CURSOR_BYTES_MAX * 3], url[SHOPEE_URL_BYTES_MAX];
+    char extra[CORE_CURSOR_BYTES_MAX * 3 + 256], enc[CORE_CURSOR_BYTES_MAX * 3];
+    char url[SHOPEE_URL_BYTES_MAX];
     if (sig_urlencode_plus(cursor, enc, sizeof(enc)) != 0) {
         enc[0] = '\0';
     }
