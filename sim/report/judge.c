@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "check/check.h"
+#include "scenario/scenario.h"
+
 const struct judge_invariant judge_invariants[] = {
     {"lost_orders", "every paid, uncancelled order is shipped on the platform or held with a "
                     "recorded reason", "==", 0},
@@ -81,41 +84,29 @@ static size_t stem_len(const char *s)
     return (n > 1 && s[n - 1] == 's') ? n - 1 : n;
 }
 
+/* The checker names a violation by its invariant in the singular (sim/check/check.c). */
+static const char *const violation_aliases[][2] = {
+    {"surplus_waybills_live", "surplus_waybill_live"},
+    {"waybill_mismatches", "waybill_mismatch"},
+    {"fault_detection_rate", "fault_undetected"},
+    {"oversold_units", "oversell"},
+};
+
 int judge_violation_matches(const char *invariant, const char *figure)
 {
+    for (size_t i = 0; i < ARRAY_LEN(violation_aliases); i++)
+        if (strcmp(figure, violation_aliases[i][0]) == 0 &&
+            strcmp(invariant, violation_aliases[i][1]) == 0)
+            return 1;
     size_t a = stem_len(invariant), b = stem_len(figure);
     return a == b && strncmp(invariant, figure, a) == 0;
 }
 
-struct evidence_map {
-    const char *fault;
-    const char *const evidence[6];
-};
-
-/* The evidence kinds of docs/INTERFACES.md section 5 that each fault should leave behind. */
-static const struct evidence_map evidence_maps[] = {
-    {"lost_order", {"lost_order_found", NULL}},
-    {"duplicate_order", {"duplicate_order", "duplicate_push", NULL}},
-    {"duplicate_waybill", {"surplus_waybill", "foreign_waybill", NULL}},
-    {"stale_cache", {"stale_read", NULL}},
-    {"garbled_tracking", {"garbled_event", "invalid_waybill", NULL}},
-    {"tracking_stall", {"stall_1h", "stall_2h", "stall_4h", "stall_24h", NULL}},
-    {"carrier_auth", {"carrier_auth", NULL}},
-    {"maintenance", {"maintenance", NULL}},
-    {"rate_limit", {"rate_limited", NULL}},
-    {"error", {"server_error", NULL}},
-    {"timeout", {"timeout", NULL}},
-    {"reset", {"reset", NULL}},
-    {"malformed", {"malformed_body", NULL}},
-    {"forged_push", {"bad_signature", NULL}},
-    {"stock_drift", {"stock_drift", "oversell", NULL}},
-};
-
+/* One map for the checker's fault_detection_rate and the report's fault table. */
 const char *const *judge_evidence_for(const char *fault_kind)
 {
     static const char *const none[] = {NULL};
-    for (size_t i = 0; i < ARRAY_LEN(evidence_maps); i++)
-        if (strcmp(evidence_maps[i].fault, fault_kind) == 0)
-            return evidence_maps[i].evidence;
-    return none;
+    int k = fault_kind_parse(fault_kind);
+    const char *const *kinds = k >= 0 ? check_evidence_kinds_for(k) : NULL;
+    return kinds ? kinds : none;
 }

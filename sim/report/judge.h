@@ -34,11 +34,13 @@ enum judge_outcome judge_invariant(const struct run_data *rd, const struct judge
 /* A KPI's outcome against its target. */
 enum judge_outcome judge_kpi(const struct run_data *rd, const struct judge_kpi *kpi);
 
-/* 1 when a violations.jsonl "invariant" names this figure (equal, or equal once a trailing
- * plural "s" is dropped from either: "lost_order" matches "lost_orders"). */
+/* 1 when a violations.jsonl invariant name belongs to this figure: equal, equal once a trailing
+ * plural "s" is dropped ("lost_order" matches "lost_orders"), or the checker's singular names
+ * ("surplus_waybill_live", "waybill_mismatch", "fault_undetected"). */
 int judge_violation_matches(const char *invariant, const char *figure);
 
-/* The evidence kinds that show the core saw a fault of this kind; NULL-terminated, never NULL. */
+/* The evidence kinds that show the core saw a fault of this kind (the checker's map,
+ * check_evidence_kinds_for); NULL-terminated, never NULL (empty when the core cannot see it). */
 const char *const *judge_evidence_for(const char *fault_kind);
 
 /* The fault kinds shipsim knows, in scenario.h order; NULL-terminated. */

@@ -280,24 +280,41 @@ static void load_scenario(struct run_data *rd)
     cJSON_Delete(doc);
 }
 
-static void keep_violation(struct run_data *rd, const cJSON *doc)
+static void add_item(struct run_violation *v, const char *part, const cJSON *item)
 {
-    struct run_violation *v = &rd->violations[rd->violation_count++];
-    memset(v, 0, sizeof(*v));
-    copy_str(v->invariant, sizeof(v->invariant),
-             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "invariant")));
-    copy_str(v->order_id, sizeof(v->order_id),
-             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "order_id")));
+    v->items_total++;
+    if (v->item_count >= RUN_TIMELINE_ITEMS_MAX)
+        return;
+    char *text = cJSON_PrintUnformatted(item);
+    snprintf(v->items[v->item_count++], RUN_TIMELINE_ITEM_BYTES_MAX, "%s%s%s", part,
+             part[0] ? ": " : "", text ? text : "?");
+    free(text);
+}
+
+/* The order's timeline: "timeline" (one list), or the checker's parts truth/state/faults/evidence
+ * (each entry prefixed with its part). */
+static void fill_timeline(struct run_violation *v, const cJSON *doc)
+{
+    static const char *const parts[] = {"truth", "state", "faults", "evidence"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "timeline"))
-    {
-        v->items_total++;
-        if (v->item_count >= RUN_TIMELINE_ITEMS_MAX)
-            continue;
-        char *text = cJSON_PrintUnformatted(item);
-        copy_str(v->items[v->item_count++], RUN_TIMELINE_ITEM_BYTES_MAX, text ? text : "?");
-        free(text);
-    }
+        add_item(v, "", item);
+    for (size_t p = 0; p < ARRAY_LEN(parts); p++)
+        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, parts[p]))
+            add_item(v, parts[p], item);
+}
+
+static void keep_violation(struct run_data *rd, const cJSON *doc, const char *invariant)
+{
+    rd->violations_total++;
+    if (rd->violation_count >= RUN_VIOLATIONS_KEPT_MAX)
+        return;
+    struct run_violation *v = &rd->violations[rd->violation_count++];
+    memset(v, 0, sizeof(*v));
+    copy_str(v->invariant, sizeof(v->invariant), invariant);
+    copy_str(v->order_id, sizeof(v->order_id),
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "order_id")));
+    fill_timeline(v, doc);
 }
 
 /* Calls fn on each parsed JSON line of path; returns lines read, or -1 when the file is
@@ -328,12 +345,23 @@ static long each_jsonl(const char *path, void (*fn)(void *, const cJSON *), void
     return count;
 }
 
+/* Two shapes are read: {"invariant","order_id","timeline"} (one line per order and invariant)
+ * and the checker's {"order_id","violations":[invariants],"truth","state","faults","evidence"}
+ * (one line per order), which counts once per invariant listed. */
 static void on_violation(void *arg, const cJSON *doc)
 {
     struct run_data *rd = arg;
-    rd->violations_total++;
-    if (rd->violation_count < RUN_VIOLATIONS_KEPT_MAX)
-        keep_violation(rd, doc);
+    const char *inv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "invariant"));
+    if (inv) {
+        keep_violation(rd, doc, inv);
+        return;
+    }
+    const cJSON *kind;
+    cJSON_ArrayForEach(kind, cJSON_GetObjectItemCaseSensitive(doc, "violations"))
+    {
+        if (cJSON_IsString(kind))
+            keep_violation(rd, doc, kind->valuestring);
+    }
 }
 
 static void load_jsonl_files(struct run_data *rd)
