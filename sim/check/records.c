@@ -487,3 +487,37 @@ int records_line_order_id(const char *line, char *buf, int buf_len)
     buf[0] = '\0';
     return 0;
 }
+
+static double sum_members(const cJSON *obj)
+{
+    double sum = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj) {
+        if (cJSON_IsNumber(it))
+            sum += it->valuedouble;
+    }
+    return sum;
+}
+
+int records_parse_stats(const char *body, size_t len, struct rec_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *o = cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return -1;
+    }
+    const cJSON *orders = cJSON_GetObjectItemCaseSensitive(o, "orders");
+    if (cJSON_IsObject(orders)) {
+        out->placed = get_ms(orders, "placed") == REC_NONE ? 0 : get_ms(orders, "placed");
+        out->paid = get_ms(orders, "paid") == REC_NONE ? 0 : get_ms(orders, "paid");
+        out->cancelled = get_ms(orders, "cancelled") == REC_NONE ? 0 : get_ms(orders, "cancelled");
+        out->shipped = get_ms(orders, "shipped") == REC_NONE ? 0 : get_ms(orders, "shipped");
+        out->delivered = get_ms(orders, "delivered") == REC_NONE ? 0 : get_ms(orders, "delivered");
+    }
+    out->requests = sum_members(cJSON_GetObjectItemCaseSensitive(o, "requests"));
+    out->errors = sum_members(cJSON_GetObjectItemCaseSensitive(o, "errors"));
+    out->faults = sum_members(cJSON_GetObjectItemCaseSensitive(o, "faults"));
+    cJSON_Delete(o);
+    return 0;
+}

@@ -132,6 +132,15 @@ const struct rec_stock *records_stock(const struct records *r, const char *sku);
 size_t records_waybills_of(const struct records *r, const char *order_id,
                            const struct rec_waybill **first);
 
+/* A mock's GET /__sim/stats answer (INTERFACES.md section 4): order counts (mockplat) and the
+ * sums of its "requests", "errors" and "faults" objects. Missing parts stay 0. 0, or -1 when
+ * the body is not a JSON object. */
+struct rec_stats {
+    int64_t placed, paid, cancelled, shipped, delivered;
+    double requests, errors, faults;
+};
+int records_parse_stats(const char *body, size_t len, struct rec_stats *out);
+
 /* The order id of a JSON line (its "order_id", "order_ref" or "order" member, in that order of
  * preference) copied into buf; returns 1, or 0 when the line names none. */
 int records_line_order_id(const char *line, char *buf, int buf_len);

@@ -11,6 +11,7 @@
 #include "common/check.h"
 #include "common/limits.h"
 #include "report/report.h"
+#include "run/run.h"
 #include "scenario/scenario.h"
 
 #define EXIT_USAGE 2
@@ -57,6 +58,7 @@ static int lint_cmd(int argc, char **argv);
 
 static const struct verb verbs[] = {
     {"lint", "check scenario files without running them", lint_help, lint_cmd},
+    {"run", "run a scenario: mocks, syncd, load, faults, check, results folder", run_help, run_cmd},
     {"compare", "compare two results folders, exit 1 on a regression", report_compare_help,
      report_cmd_compare},
     {"replay", "rerun a results folder's scenario and seed, compare fault decisions",
