@@ -12,7 +12,8 @@ SHELL        := /bin/bash
 CC           ?= cc
 PKGS         := libevent libevent_pthreads libcurl libcjson sqlite3 libcrypto
 DEBS         := build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev \
-                libsqlite3-dev libssl-dev libcmocka-dev gnuplot-nox clang-format wrk nginx-light
+                libsqlite3-dev libssl-dev libcmocka-dev gnuplot-nox clang-format wrk nginx-light \
+                chromium
 SANITIZE     ?=
 ifeq ($(SANITIZE),1)
 BUILD        ?= build/san
