@@ -59,30 +59,32 @@ static void req_free(struct plat_req *r)
 
 /* ---- malformed answers --------------------------------------------------------------------- */
 
+static int replace_child(cJSON *parent, cJSON *old, cJSON *with)
+{
+    if (with == NULL)
+        return 0;
+    if (cJSON_IsObject(parent)) /* keeps the member's key, which replace-via-pointer drops */
+        return cJSON_ReplaceItemInObjectCaseSensitive(parent, old->string, with) ? 1 : 0;
+    return cJSON_ReplaceItemViaPointer(parent, old, with) ? 1 : 0;
+}
+
 /* Numbers become strings and booleans become numbers: the "wrong types" a sloppy gateway sends. */
 static int mangle_types(cJSON *item)
 {
     int changed = 0;
-    cJSON *c;
-    cJSON_ArrayForEach(c, item)
-    {
+    cJSON *c = item->child;
+    while (c != NULL) {
+        cJSON *next = c->next;
         if (cJSON_IsNumber(c)) {
             char buf[32];
             snprintf(buf, sizeof(buf), "%.0f", c->valuedouble);
-            cJSON *s = cJSON_CreateString(buf);
-            if (s != NULL && cJSON_ReplaceItemViaPointer(item, c, s)) {
-                changed++;
-                c = s;
-            }
+            changed += replace_child(item, c, cJSON_CreateString(buf));
         } else if (cJSON_IsBool(c)) {
-            cJSON *n = cJSON_CreateNumber(cJSON_IsTrue(c) ? 1 : 0);
-            if (n != NULL && cJSON_ReplaceItemViaPointer(item, c, n)) {
-                changed++;
-                c = n;
-            }
+            changed += replace_child(item, c, cJSON_CreateNumber(cJSON_IsTrue(c) ? 1 : 0));
         } else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
             changed += mangle_types(c);
         }
+        c = next;
     }
     return changed;
 }
