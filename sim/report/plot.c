@@ -20,17 +20,17 @@
 #define PLOT_POLL_MS 10
 
 struct unit {
-    double div;                      /* value / div = plotted value */
+    double div; /* value / div = plotted value */
     const char *name;
 };
 
 struct plot_ctx {
     const struct run_data *rd;
     struct plot_set *set;
-    char dir[1100];                  /* <run>/plots */
+    char dir[1100]; /* <run>/plots */
     char scripts[PATH_MAX];
-    const char *png_term;            /* "pngcairo" or "png" */
-    struct unit x;                   /* sim seconds -> x axis */
+    const char *png_term; /* "pngcairo" or "png" */
+    struct unit x;        /* sim seconds -> x axis */
     char xlabel[64];
     char windows[PLOT_WORDS_BYTES_MAX];
     char title[SCENARIO_NAME_BYTES_MAX + 64];
@@ -53,7 +53,7 @@ static void add_note(struct plot_set *set, const char *fmt, ...)
 static int is_dir_with_scripts(const char *dir)
 {
     char path[PATH_MAX + 32];
-    snprintf(path, sizeof(path), "%s/throughput.gp", dir);
+    snprintf(path, sizeof(path), "%.*s/throughput.gp", PATH_MAX - 1, dir);
     return access(path, R_OK) == 0;
 }
 
