@@ -28,10 +28,17 @@ struct wire_pending;
 
 /* Request counters by canonical endpoint. */
 enum cm_endpoint {
-    EP_CREATE = 0, EP_SEARCH, EP_UPDATE, EP_ROUTES, EP_REMIND, /* SF service codes */
-    EP_QUERY, EP_SUBSCRIBE,                                     /* Kuaidi100 */
-    EP_PUSH, EP_NOTIFY,                                         /* outbound */
-    EP_OTHER, EP_COUNT
+    EP_CREATE = 0,
+    EP_SEARCH,
+    EP_UPDATE,
+    EP_ROUTES,
+    EP_REMIND, /* SF service codes */
+    EP_QUERY,
+    EP_SUBSCRIBE, /* Kuaidi100 */
+    EP_PUSH,
+    EP_NOTIFY, /* outbound */
+    EP_OTHER,
+    EP_COUNT
 };
 
 /* Scheduler job kinds. */
@@ -73,7 +80,7 @@ struct cm_app {
     struct cm_notify *notifies; /* re-post slots */
     int notify_count, notify_cap, notify_free;
     struct wire_pending *pending; /* answers held back by latency / timeout / reset (wire.c) */
-    uint32_t reset_gen;         /* bumps on /__sim/reset: callbacks of older jobs are ignored */
+    uint32_t reset_gen;           /* bumps on /__sim/reset: callbacks of older jobs are ignored */
 };
 
 /* The carrier instance of a code ("SF"), or NULL when not enabled. */

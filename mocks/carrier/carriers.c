@@ -12,8 +12,15 @@
 #include "common/waybill.h"
 
 static const char *const endpoint_names[EP_COUNT] = {
-    "EXP_RECE_CREATE_ORDER", "EXP_RECE_SEARCH_ORDER_RESP", "EXP_RECE_UPDATE_ORDER",
-    "EXP_RECE_SEARCH_ROUTES", "EXP_RECE_REMIND", "poll/query.do", "poll", "push", "notify",
+    "EXP_RECE_CREATE_ORDER",
+    "EXP_RECE_SEARCH_ORDER_RESP",
+    "EXP_RECE_UPDATE_ORDER",
+    "EXP_RECE_SEARCH_ROUTES",
+    "EXP_RECE_REMIND",
+    "poll/query.do",
+    "poll",
+    "push",
+    "notify",
     "other",
 };
 
@@ -41,8 +48,10 @@ static int load_carriers(struct cm_app *app, char *err, int err_len)
             return -1;
         }
         if (!waybill_carrier_known(app->carriers[i].code)) {
-            snprintf(err, (size_t)err_len, "carriers.enabled[%d]: %s has no waybill format "
-                     "(known: SF ZTO YUNDA YTO STO JD)", i, app->carriers[i].code);
+            snprintf(err, (size_t)err_len,
+                     "carriers.enabled[%d]: %s has no waybill format "
+                     "(known: SF ZTO YUNDA YTO STO JD)",
+                     i, app->carriers[i].code);
             return -1;
         }
     }

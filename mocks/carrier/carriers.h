@@ -18,8 +18,8 @@ struct app_options {
 };
 
 /* Fill app (zeroed by the caller; base and clock already set). Returns 0, or -1 with err. */
-int app_open(struct cm_app *app, const struct app_options *o, char *err, int err_len)
-    WARN_UNUSED_RESULT;
+int app_open(struct cm_app *app, const struct app_options *o, char *err,
+             int err_len) WARN_UNUSED_RESULT;
 void app_close(struct cm_app *app);
 /* Forget all truth (POST /__sim/reset). */
 void app_reset(struct cm_app *app);

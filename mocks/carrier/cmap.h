@@ -1,5 +1,6 @@
 /* A string -> int map (open addressing, linear probing) for the carrier mock's indexes: order
- * reference -> waybill record, waybill number -> parcel. Keys are copied. Bounded by CMAP_SIZE_MAX. */
+ * reference -> waybill record, waybill number -> parcel. Keys are copied. Bounded by CMAP_SIZE_MAX.
+ */
 #ifndef SHIPSIM_CARRIER_CMAP_H
 #define SHIPSIM_CARRIER_CMAP_H
 

@@ -16,7 +16,8 @@
 
 enum csign_plus_style { CSIGN_JAVA = 0, CSIGN_PYTHON = 1 };
 
-/* URL-encode s (len bytes) with '+' for space into a malloc'd string; NULL on allocation failure. */
+/* URL-encode s (len bytes) with '+' for space into a malloc'd string; NULL on allocation failure.
+ */
 char *csign_urlencode_plus(const char *s, size_t len, enum csign_plus_style style);
 /* The SF msgDigest into out (>= CSIGN_DIGEST_BYTES_MAX). Returns 0 or -1 (allocation). */
 int csign_sf_digest(const char *msg_data, const char *timestamp, const char *checkword,

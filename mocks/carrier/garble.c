@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const mode_names[GARBLE_MODE_COUNT] = {
-    "gbk_mojibake",     "latin1_mojibake", "invalid_utf8",
+    "gbk_mojibake",      "latin1_mojibake", "invalid_utf8",
     "truncated_waybill", "repeated_events", "out_of_order",
 };
 

@@ -7,12 +7,12 @@
 #include "common/check.h"
 
 enum garble_mode {
-    GARBLE_GBK_MOJIBAKE = 0, /* UTF-8 bytes decoded as GBK, re-encoded as UTF-8 */
-    GARBLE_LATIN1_MOJIBAKE,  /* UTF-8 bytes decoded as Latin-1, re-encoded as UTF-8 */
-    GARBLE_INVALID_UTF8,     /* a multi-byte character cut short plus a 0xFF byte */
-    GARBLE_TRUNCATED_WAYBILL,/* the waybill number loses its last GARBLE_TRUNCATE_CHARS */
-    GARBLE_REPEATED_EVENTS,  /* one event appears twice */
-    GARBLE_OUT_OF_ORDER,     /* two neighbouring events swap places */
+    GARBLE_GBK_MOJIBAKE = 0,  /* UTF-8 bytes decoded as GBK, re-encoded as UTF-8 */
+    GARBLE_LATIN1_MOJIBAKE,   /* UTF-8 bytes decoded as Latin-1, re-encoded as UTF-8 */
+    GARBLE_INVALID_UTF8,      /* a multi-byte character cut short plus a 0xFF byte */
+    GARBLE_TRUNCATED_WAYBILL, /* the waybill number loses its last GARBLE_TRUNCATE_CHARS */
+    GARBLE_REPEATED_EVENTS,   /* one event appears twice */
+    GARBLE_OUT_OF_ORDER,      /* two neighbouring events swap places */
     GARBLE_MODE_COUNT
 };
 

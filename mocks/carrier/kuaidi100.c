@@ -42,8 +42,9 @@ static int read_form(struct evhttp_request *req, struct evkeyvalq *form, char **
         evhttp_clear_headers(form);
         free(*body);
         *body = NULL;
-        http_reply_json(req, 400, "{\"result\":false,\"returnCode\":\"400\","
-                                  "\"message\":\"请求体不是表单\"}");
+        http_reply_json(req, 400,
+                        "{\"result\":false,\"returnCode\":\"400\","
+                        "\"message\":\"请求体不是表单\"}");
         return -1;
     }
     return 0;

@@ -2,7 +2,7 @@
  *
  * Journal lines (one JSON object each, flushed per line):
  *   {"j":"create","carrier","waybill","ref","ms","dup","hash","reuse"}   reuse: parcel index or -1
- *   {"j":"cancel","rec","ms"}          {"j":"advance","p","done"}     {"j":"stall","p","from","shift"}
+ *   {"j":"cancel","rec","ms"}          {"j":"advance","p","done"} {"j":"stall","p","from","shift"}
  *   {"j":"remind","p"}                 {"j":"sub","p","url","salt","ms"}   {"j":"subend","p"}
  * Parcel plans are not journaled: they are a pure function of seed, number and create time. */
 #include "carrier/ledger.h"
@@ -33,7 +33,7 @@ struct ledger {
     struct cmap *by_ref;     /* "carrier|ref" -> latest record */
     struct cmap *by_waybill; /* number -> parcel */
     FILE *journal;
-    int replaying;           /* while replaying, nothing is written back */
+    int replaying; /* while replaying, nothing is written back */
 };
 
 static void ref_key(const char *carrier, const char *ref, char *buf, int len)
@@ -98,8 +98,7 @@ static int new_parcel(struct ledger *l, int rec, int64_t now_ms)
 static int apply_create(struct ledger *l, const char *carrier, const char *ref, int64_t now_ms,
                         uint64_t data_hash, enum ledger_dup dup, int reuse_parcel)
 {
-    if (l->rec_count == l->rec_cap &&
-        grow((void **)&l->recs, &l->rec_cap, sizeof(*l->recs)) != 0)
+    if (l->rec_count == l->rec_cap && grow((void **)&l->recs, &l->rec_cap, sizeof(*l->recs)) != 0)
         return -1;
     int i = l->rec_count;
     struct ledger_waybill *r = &l->recs[i];
@@ -195,8 +194,14 @@ void ledger_cancel(struct ledger *l, int rec, int64_t now_ms)
     journal(l, o);
 }
 
-int ledger_record_count(const struct ledger *l) { return l->rec_count; }
-int ledger_parcel_count(const struct ledger *l) { return l->parcel_count; }
+int ledger_record_count(const struct ledger *l)
+{
+    return l->rec_count;
+}
+int ledger_parcel_count(const struct ledger *l)
+{
+    return l->parcel_count;
+}
 
 struct ledger_waybill *ledger_record(struct ledger *l, int i)
 {

@@ -11,7 +11,7 @@
 #include "common/limits.h"
 #include "scenario/scenario.h"
 
-#define LEDGER_REF_BYTES_MAX 65          /* SF orderId up to 64 chars */
+#define LEDGER_REF_BYTES_MAX 65 /* SF orderId up to 64 chars */
 #define LEDGER_RECORDS_MAX (2 * 1000 * 1000)
 #define LEDGER_JOURNAL_LINE_BYTES_MAX 4096
 
@@ -23,30 +23,30 @@ struct ledger_waybill {
     char waybill[WAYBILL_BYTES_MAX];
     char order_ref[LEDGER_REF_BYTES_MAX];
     int64_t create_ms;
-    int64_t cancel_ms;             /* -1 while live */
+    int64_t cancel_ms; /* -1 while live */
     enum ledger_dup dup;
     char duplicate_of[WAYBILL_BYTES_MAX]; /* reused: the number itself; retry: the ref's first */
-    uint64_t data_hash;            /* of the create's shipment data, for 8016 */
-    int parcel;                    /* parcel index of the number */
-    int prev_same_ref;             /* earlier record of the same (carrier, ref), -1 */
+    uint64_t data_hash;                   /* of the create's shipment data, for 8016 */
+    int parcel;                           /* parcel index of the number */
+    int prev_same_ref;                    /* earlier record of the same (carrier, ref), -1 */
 };
 
 struct ledger_parcel {
-    int rec;                       /* the record that issued the number */
+    int rec; /* the record that issued the number */
     struct parcel_plan plan;
-    int done;                      /* events that have happened */
+    int done; /* events that have happened */
     int reminders;
-    int stall_tries;               /* tracking_stall decisions made */
-    int stalled;                   /* a stall was applied */
-    int64_t last_query_ms;         /* last answered Kuaidi100 query, -1 never (the 30 min lock) */
+    int stall_tries;       /* tracking_stall decisions made */
+    int stalled;           /* a stall was applied */
+    int64_t last_query_ms; /* last answered Kuaidi100 query, -1 never (the 30 min lock) */
     enum ledger_sub sub;
-    char *callback_url;            /* malloc'd while subscribed (kept after the end) */
+    char *callback_url; /* malloc'd while subscribed (kept after the end) */
     char salt[SECRET_BYTES_MAX];
     int64_t sub_ms;
-    uint32_t push_gen;             /* bumps on every new push; stale retries are skipped */
+    uint32_t push_gen; /* bumps on every new push; stale retries are skipped */
     int push_attempt;
-    int push_status;               /* 0 polling, 1 shutdown, 2 abort: what the current push says */
-    int64_t sched_ms;              /* due time of the parcel's queued advance job, -1 none */
+    int push_status;  /* 0 polling, 1 shutdown, 2 abort: what the current push says */
+    int64_t sched_ms; /* due time of the parcel's queued advance job, -1 none */
 };
 
 struct ledger;

@@ -32,7 +32,7 @@ static const struct city cities[] = {
 #define ORIGIN_CITIES 5 /* merchants ship from the first five (the southern and eastern hubs) */
 #define CITY_COUNT ((int)ARRAY_LEN(cities))
 /* place index = city * 2 + (0 outlet, 1 hub) */
-#define PLACE(city, hub) ((uint8_t)((city) * 2 + (hub)))
+#define PLACE(city, hub) ((uint8_t)((city)*2 + (hub)))
 
 static const char *const couriers[] = {"王师傅", "李师傅", "张师傅", "刘师傅", "陈师傅", "杨师傅"};
 static const char *const problems[] = {"地址不详", "收件人电话无法接通", "超出派送范围"};
@@ -42,8 +42,8 @@ struct planner {
     const struct parcel_mix *mix;
     uint64_t seed;
     const char *waybill;
-    uint64_t n;        /* draw counter */
-    int64_t t;         /* current sim ms */
+    uint64_t n; /* draw counter */
+    int64_t t;  /* current sim ms */
     struct parcel_plan *p;
 };
 
@@ -58,8 +58,8 @@ static int64_t span_ms(struct planner *pl, const double range_s[2])
     return (int64_t)((lo + (hi - lo) * u_next(pl)) * 1000.0);
 }
 
-static void add(struct planner *pl, enum parcel_ev_kind kind, int state, int opcode,
-                uint8_t place, uint8_t place2)
+static void add(struct planner *pl, enum parcel_ev_kind kind, int state, int opcode, uint8_t place,
+                uint8_t place2)
 {
     struct parcel_plan *p = pl->p;
     assert(p->count < PARCEL_EVENTS_MAX);
@@ -86,7 +86,7 @@ static uint8_t leg(struct planner *pl, int hops, uint8_t from, uint8_t to, int r
         else if (h == 0)
             next = (uint8_t)(from | 1); /* the origin city's hub */
         else if (h == hops - 2)
-            next = (uint8_t)(to | 1);   /* the destination city's hub */
+            next = (uint8_t)(to | 1); /* the destination city's hub */
         else
             next = PLACE((int)(u_next(pl) * CITY_COUNT) % CITY_COUNT, 1);
         if (h % 2 == 0 && !last) {
@@ -201,15 +201,9 @@ void parcel_context(const struct parcel_plan *p, int i, const char *cname, char 
     const char *who = couriers[p->courier % ARRAY_LEN(couriers)];
     unsigned tail = p->phone_tail % 10000u;
     switch ((enum parcel_ev_kind)e->kind) {
-    case EV_COLLECT:
-        snprintf(buf, (size_t)len, "【%s】已揽收，%s已收取快件", at, cname);
-        break;
-    case EV_DEPART:
-        snprintf(buf, (size_t)len, "快件已从【%s】发出，准备发往【%s】", at, to);
-        break;
-    case EV_ARRIVE:
-        snprintf(buf, (size_t)len, "快件到达【%s】", at);
-        break;
+    case EV_COLLECT: snprintf(buf, (size_t)len, "【%s】已揽收，%s已收取快件", at, cname); break;
+    case EV_DEPART: snprintf(buf, (size_t)len, "快件已从【%s】发出，准备发往【%s】", at, to); break;
+    case EV_ARRIVE: snprintf(buf, (size_t)len, "快件到达【%s】", at); break;
     case EV_DELIVER:
         snprintf(buf, (size_t)len, "【%s】派件中，派件人: %s 电话 138****%04u", at, who, tail);
         break;
@@ -230,14 +224,9 @@ void parcel_context(const struct parcel_plan *p, int i, const char *cname, char 
     case EV_RETURN_DEPART:
         snprintf(buf, (size_t)len, "退回件已从【%s】发出，准备发往【%s】", at, to);
         break;
-    case EV_RETURN_ARRIVE:
-        snprintf(buf, (size_t)len, "退回件到达【%s】", at);
-        break;
-    case EV_RETURNED:
-        snprintf(buf, (size_t)len, "退回件已签收，签收人: 寄件人本人");
-        break;
-    default:
-        assert(0 && "unknown event kind");
+    case EV_RETURN_ARRIVE: snprintf(buf, (size_t)len, "退回件到达【%s】", at); break;
+    case EV_RETURNED: snprintf(buf, (size_t)len, "退回件已签收，签收人: 寄件人本人"); break;
+    default: assert(0 && "unknown event kind");
     }
 }
 

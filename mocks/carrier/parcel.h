@@ -32,8 +32,17 @@ enum k100_state {
 enum parcel_outcome { OUTCOME_SIGNED = 0, OUTCOME_PROBLEM, OUTCOME_REFUSED, OUTCOME_RETURNED };
 
 enum parcel_ev_kind {
-    EV_COLLECT = 0, EV_DEPART, EV_ARRIVE, EV_DELIVER, EV_SIGN,
-    EV_PROBLEM, EV_REFUSE, EV_RETURN_START, EV_RETURN_DEPART, EV_RETURN_ARRIVE, EV_RETURNED
+    EV_COLLECT = 0,
+    EV_DEPART,
+    EV_ARRIVE,
+    EV_DELIVER,
+    EV_SIGN,
+    EV_PROBLEM,
+    EV_REFUSE,
+    EV_RETURN_START,
+    EV_RETURN_DEPART,
+    EV_RETURN_ARRIVE,
+    EV_RETURNED
 };
 
 struct parcel_event {
@@ -49,8 +58,8 @@ struct parcel_plan {
     struct parcel_event ev[PARCEL_EVENTS_MAX];
     int count;
     enum parcel_outcome outcome;
-    uint8_t courier;      /* courier table index */
-    uint16_t phone_tail;  /* last 4 digits of the courier's masked phone */
+    uint8_t courier;     /* courier table index */
+    uint16_t phone_tail; /* last 4 digits of the courier's masked phone */
 };
 
 /* Plan a parcel. Returns 0, or -1 when the mix is unusable (negative ranges). */

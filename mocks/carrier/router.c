@@ -79,11 +79,11 @@ char *router_metrics_text(struct cm_app *app)
     if (buf == NULL)
         return NULL;
     size_t n = 0;
-#define EMIT(...)                                                                           \
-    do {                                                                                    \
-        int w_ = snprintf(buf + n, METRICS_BYTES_MAX - n, __VA_ARGS__);                     \
-        if (w_ > 0 && (size_t)w_ < METRICS_BYTES_MAX - n)                                   \
-            n += (size_t)w_;                                                                \
+#define EMIT(...)                                                                                  \
+    do {                                                                                           \
+        int w_ = snprintf(buf + n, METRICS_BYTES_MAX - n, __VA_ARGS__);                            \
+        if (w_ > 0 && (size_t)w_ < METRICS_BYTES_MAX - n)                                          \
+            n += (size_t)w_;                                                                       \
     } while (0)
     int records, parcels, subscribed, cancelled;
     ledger_counts(app->ledger, &records, &parcels, &subscribed, &cancelled);
@@ -100,13 +100,19 @@ char *router_metrics_text(struct cm_app *app)
         EMIT("shipsim_carrier_faults_total{kind=\"%s\"} %llu\n", fault_kind_name(k),
              (unsigned long long)fault_count(app->faults, k));
     EMIT("# TYPE shipsim_carrier_pushes_total counter\n");
-    EMIT("shipsim_carrier_pushes_total{result=\"sent\"} %llu\n", (unsigned long long)app->n.push_sent);
-    EMIT("shipsim_carrier_pushes_total{result=\"acked\"} %llu\n", (unsigned long long)app->n.push_acked);
-    EMIT("shipsim_carrier_pushes_total{result=\"failed\"} %llu\n", (unsigned long long)app->n.push_failed);
+    EMIT("shipsim_carrier_pushes_total{result=\"sent\"} %llu\n",
+         (unsigned long long)app->n.push_sent);
+    EMIT("shipsim_carrier_pushes_total{result=\"acked\"} %llu\n",
+         (unsigned long long)app->n.push_acked);
+    EMIT("shipsim_carrier_pushes_total{result=\"failed\"} %llu\n",
+         (unsigned long long)app->n.push_failed);
     EMIT("# TYPE shipsim_carrier_notifies_total counter\n");
-    EMIT("shipsim_carrier_notifies_total{result=\"sent\"} %llu\n", (unsigned long long)app->n.notify_sent);
-    EMIT("shipsim_carrier_notifies_total{result=\"acked\"} %llu\n", (unsigned long long)app->n.notify_acked);
-    EMIT("shipsim_carrier_notifies_total{result=\"failed\"} %llu\n", (unsigned long long)app->n.notify_failed);
+    EMIT("shipsim_carrier_notifies_total{result=\"sent\"} %llu\n",
+         (unsigned long long)app->n.notify_sent);
+    EMIT("shipsim_carrier_notifies_total{result=\"acked\"} %llu\n",
+         (unsigned long long)app->n.notify_acked);
+    EMIT("shipsim_carrier_notifies_total{result=\"failed\"} %llu\n",
+         (unsigned long long)app->n.notify_failed);
     EMIT("# TYPE shipsim_carrier_events_total counter\n");
     EMIT("shipsim_carrier_events_total %llu\n", (unsigned long long)app->n.events);
     EMIT("# TYPE shipsim_carrier_waybills gauge\nshipsim_carrier_waybills %d\n", records);

@@ -28,8 +28,8 @@ struct sched *sched_new(struct event_base *base, const struct simclock *clock, s
                         void *arg);
 void sched_free(struct sched *s); /* NULL is a no-op */
 /* Queue a job. Returns 0, or -1 when SCHED_JOBS_MAX is reached or memory runs out. */
-int sched_add(struct sched *s, int64_t due_ms, uint32_t kind, uint32_t id, uint32_t gen)
-    WARN_UNUSED_RESULT;
+int sched_add(struct sched *s, int64_t due_ms, uint32_t kind, uint32_t id,
+              uint32_t gen) WARN_UNUSED_RESULT;
 /* Run every job due at sim time now_ms (at most SCHED_BATCH_MAX); returns how many ran. The
  * timer calls this; tests call it directly with a chosen time. */
 int sched_run_due(struct sched *s, int64_t now_ms);

@@ -23,8 +23,8 @@ static const struct {
     const char *code;
     enum cm_endpoint ep;
 } services[] = {
-    {"EXP_RECE_CREATE_ORDER", EP_CREATE},       {"EXP_RECE_SEARCH_ORDER_RESP", EP_SEARCH},
-    {"EXP_RECE_UPDATE_ORDER", EP_UPDATE},       {"EXP_RECE_SEARCH_ROUTES", EP_ROUTES},
+    {"EXP_RECE_CREATE_ORDER", EP_CREATE}, {"EXP_RECE_SEARCH_ORDER_RESP", EP_SEARCH},
+    {"EXP_RECE_UPDATE_ORDER", EP_UPDATE}, {"EXP_RECE_SEARCH_ROUTES", EP_ROUTES},
     {"EXP_RECE_REMIND", EP_REMIND},
 };
 
@@ -122,8 +122,7 @@ static cJSON *order_msg(struct cm_app *app, int rec_index)
     return m;
 }
 
-static int issue(struct wire_req *w, const char *ref, uint64_t hash, enum ledger_dup dup,
-                 int reuse)
+static int issue(struct wire_req *w, const char *ref, uint64_t hash, enum ledger_dup dup, int reuse)
 {
     struct cm_app *app = w->app;
     int64_t now = simclock_now_ms(&app->clock);
@@ -155,8 +154,10 @@ static void do_create(struct wire_req *w, const cJSON *msg)
             snprintf(old, sizeof(old), "%s", first);
             int fresh = issue(w, ref, hash, DUP_RETRY, -1);
             if (fresh >= 0) {
-                fault_record(app->faults, r, &w->fc, "retried create got a second waybill %s "
-                             "(first %s)", ledger_record(app->ledger, fresh)->waybill, old);
+                fault_record(app->faults, r, &w->fc,
+                             "retried create got a second waybill %s "
+                             "(first %s)",
+                             ledger_record(app->ledger, fresh)->waybill, old);
                 rec = fresh;
             }
         }
@@ -164,7 +165,7 @@ static void do_create(struct wire_req *w, const cJSON *msg)
         return;
     }
     int other = r != NULL && (r->mode[0] == '\0' || strcmp(r->mode, "foreign") == 0 ||
-                      strcmp(r->mode, "reuse") == 0)
+                              strcmp(r->mode, "reuse") == 0)
                     ? ledger_other_parcel(app->ledger, w->carrier, ref)
                     : -1;
     rec = issue(w, ref, hash, other >= 0 ? DUP_REUSED : DUP_NONE, other);
@@ -224,8 +225,9 @@ static void do_update(struct wire_req *w, const cJSON *msg)
     struct cm_app *app = w->app;
     const char *ref = str_item(msg, "orderId");
     const cJSON *deal = cJSON_GetObjectItemCaseSensitive(msg, "dealType");
-    int deal_type = cJSON_IsNumber(deal) ? deal->valueint
-                    : cJSON_IsString(deal) ? (int)strtol(deal->valuestring, NULL, 10) : 0;
+    int deal_type = cJSON_IsNumber(deal)   ? deal->valueint
+                    : cJSON_IsString(deal) ? (int)strtol(deal->valuestring, NULL, 10)
+                                           : 0;
     int rec = sf_order_ref_ok(ref) ? ledger_find_ref(app->ledger, w->carrier, ref) : -1;
     if (rec < 0) {
         reply_result(w, 0, "8018", "未获取到订单信息", NULL);
@@ -332,7 +334,8 @@ static void request_key(const cJSON *msg, char *buf, int len)
     const char *k = msg != NULL ? str_item(msg, "orderId") : NULL;
     if (k == NULL && msg != NULL)
         k = str_item(msg, "waybillNo");
-    const cJSON *nums = msg != NULL ? cJSON_GetObjectItemCaseSensitive(msg, "trackingNumber") : NULL;
+    const cJSON *nums =
+        msg != NULL ? cJSON_GetObjectItemCaseSensitive(msg, "trackingNumber") : NULL;
     if (k == NULL && cJSON_IsArray(nums) && cJSON_IsString(cJSON_GetArrayItem(nums, 0)))
         k = cJSON_GetArrayItem(nums, 0)->valuestring;
     snprintf(buf, (size_t)len, "%s", k != NULL ? k : "");
@@ -342,8 +345,8 @@ static void request_key(const cJSON *msg, char *buf, int len)
 static int gateway_ok(struct wire_req *w, const struct evkeyvalq *form,
                       const struct carrier_instance *ci)
 {
-    static const char *const required[] = {"partnerID", "requestID", "serviceCode", "timestamp",
-                                           "msgDigest", "msgData"};
+    static const char *const required[] = {"partnerID", "requestID", "serviceCode",
+                                           "timestamp", "msgDigest", "msgData"};
     for (size_t i = 0; i < ARRAY_LEN(required); i++) {
         if (evhttp_find_header(form, required[i]) == NULL) {
             char msg[96];
@@ -391,8 +394,9 @@ void sf_handle(struct cm_app *app, struct evhttp_request *req, const char *code)
     if (body == NULL || evhttp_parse_query_str(body, &form) != 0) {
         free(body);
         evhttp_clear_headers(&form);
-        http_reply_json(req, 400, "{\"apiResultCode\":\"A1001\",\"apiErrorMsg\":\"请求体不是表单\","
-                                  "\"apiResponseID\":\"\",\"apiResultData\":null}");
+        http_reply_json(req, 400,
+                        "{\"apiResultCode\":\"A1001\",\"apiErrorMsg\":\"请求体不是表单\","
+                        "\"apiResponseID\":\"\",\"apiResultData\":null}");
         return;
     }
     const char *service = evhttp_find_header(&form, "serviceCode");

@@ -64,8 +64,8 @@ static void after_event(struct cm_app *app, int p, int i)
     if (i == 0 || pp->plan.ev[i - 1].state != e->state)
         notify_state(app, p, e->state, e->sim_ms);
     if (pp->sub == SUB_ACTIVE)
-        push_start(app, p, parcel_state_final(e->state) ? PUSH_STATUS_SHUTDOWN
-                                                        : PUSH_STATUS_POLLING);
+        push_start(app, p,
+                   parcel_state_final(e->state) ? PUSH_STATUS_SHUTDOWN : PUSH_STATUS_POLLING);
     if (pp->sub == SUB_ACTIVE && !parcel_state_final(e->state) &&
         sched_add(app->sched, e->sim_ms + K100_ABORT_MS, JOB_ABORT_CHECK, (uint32_t)p,
                   app->reset_gen) != 0)
@@ -120,19 +120,17 @@ void track_subscribed(struct cm_app *app, int p)
     struct ledger_parcel *pp = ledger_parcel(app->ledger, p);
     assert(pp->sub == SUB_ACTIVE);
     if (pp->done > 0)
-        push_start(app, p, parcel_state_final(ledger_parcel_state(app->ledger, p))
-                               ? PUSH_STATUS_SHUTDOWN
-                               : PUSH_STATUS_POLLING);
-    if (pp->sub == SUB_ACTIVE &&
-        sched_add(app->sched, pp->sub_ms + K100_ABORT_MS, JOB_ABORT_CHECK, (uint32_t)p,
-                  app->reset_gen) != 0)
+        push_start(app, p,
+                   parcel_state_final(ledger_parcel_state(app->ledger, p)) ? PUSH_STATUS_SHUTDOWN
+                                                                           : PUSH_STATUS_POLLING);
+    if (pp->sub == SUB_ACTIVE && sched_add(app->sched, pp->sub_ms + K100_ABORT_MS, JOB_ABORT_CHECK,
+                                           (uint32_t)p, app->reset_gen) != 0)
         log_warn("scheduler full: no abort check for parcel %d", p);
 }
 
 /* --- views ------------------------------------------------------------------------------------ */
 
-static void garble_view(struct cm_app *app, int p, const struct fault_ctx *fc,
-                        struct track_view *v)
+static void garble_view(struct cm_app *app, int p, const struct fault_ctx *fc, struct track_view *v)
 {
     const struct fault_rule *r = fault_decide(app->faults, FAULT_GARBLED_TRACKING, fc);
     if (r == NULL)
@@ -146,8 +144,7 @@ static void garble_view(struct cm_app *app, int p, const struct fault_ctx *fc,
             return;
         char ctx[PARCEL_CONTEXT_BYTES_MAX];
         int at = v->n - 1; /* the newest event: the one a sync core reads first */
-        parcel_context(&pp->plan, v->idx[at], waybill_carrier_name(rec->carrier), ctx,
-                       sizeof(ctx));
+        parcel_context(&pp->plan, v->idx[at], waybill_carrier_name(rec->carrier), ctx, sizeof(ctx));
         char *t = garble_text(m, ctx);
         if (t == NULL || strcmp(t, ctx) == 0) {
             free(t);
@@ -187,8 +184,8 @@ void track_view_fini(struct track_view *v)
     v->text = NULL;
 }
 
-static void view_context(struct cm_app *app, int p, const struct track_view *v, int pos,
-                         char *buf, int len)
+static void view_context(struct cm_app *app, int p, const struct track_view *v, int pos, char *buf,
+                         int len)
 {
     struct ledger_parcel *pp = ledger_parcel(app->ledger, p);
     if (pos == v->text_event) {
@@ -277,9 +274,9 @@ static char *push_param(struct cm_app *app, int p)
     int state = ledger_parcel_state(app->ledger, p);
     cJSON_AddStringToObject(o, "status", push_status_names[st]);
     cJSON_AddStringToObject(o, "billstatus", state == K100_SIGNED ? "check" : "got");
-    cJSON_AddStringToObject(o, "message",
-                            st == PUSH_STATUS_ABORT ? (pp->done == 0 ? "3天查询无记录" : "60天无变化")
-                                                    : "");
+    cJSON_AddStringToObject(
+        o, "message",
+        st == PUSH_STATUS_ABORT ? (pp->done == 0 ? "3天查询无记录" : "60天无变化") : "");
     cJSON_AddStringToObject(o, "autoCheck", "0");
     cJSON_AddStringToObject(o, "comOld", "");
     cJSON_AddStringToObject(o, "comNew", "");
@@ -311,7 +308,9 @@ static void push_send(struct cm_app *app, int p)
     csign_md5_upper(param, pp->salt, NULL, sign, sizeof(sign));
     snprintf(body, cap, "param=%s&sign=%s", enc, sign);
     *ctx = (struct push_ctx){app, p, pp->push_gen, app->reset_gen};
-    struct http_request req = {.method = "POST", .url = pp->callback_url, .body = body,
+    struct http_request req = {.method = "POST",
+                               .url = pp->callback_url,
+                               .body = body,
                                .body_len = strlen(body),
                                .content_type = "application/x-www-form-urlencoded",
                                .timeout_ms = OUTBOUND_TIMEOUT_MS};
@@ -383,8 +382,10 @@ static void notify_send(struct cm_app *app, int slot)
 {
     const struct cm_notify *nt = &app->notifies[slot];
     char body[256];
-    snprintf(body, sizeof(body), "{\"carrier\":\"%s\",\"waybill\":\"%s\",\"state\":\"%s\","
-             "\"sim_ms\":%lld}", nt->carrier, nt->waybill, nt->state, (long long)nt->sim_ms);
+    snprintf(body, sizeof(body),
+             "{\"carrier\":\"%s\",\"waybill\":\"%s\",\"state\":\"%s\","
+             "\"sim_ms\":%lld}",
+             nt->carrier, nt->waybill, nt->state, (long long)nt->sim_ms);
     struct notify_ctx *ctx = malloc(sizeof(*ctx));
     if (ctx == NULL) {
         app->n.notify_dropped++;
@@ -392,8 +393,11 @@ static void notify_send(struct cm_app *app, int slot)
         return;
     }
     *ctx = (struct notify_ctx){app, slot, app->reset_gen};
-    struct http_request req = {.method = "POST", .url = app->notify_url, .body = body,
-                               .body_len = strlen(body), .content_type = "application/json",
+    struct http_request req = {.method = "POST",
+                               .url = app->notify_url,
+                               .body = body,
+                               .body_len = strlen(body),
+                               .content_type = "application/json",
                                .timeout_ms = OUTBOUND_TIMEOUT_MS};
     if (app->token[0] != '\0') {
         static char header[SECRET_BYTES_MAX + 16];
@@ -474,7 +478,8 @@ static void notify_state(struct cm_app *app, int p, int state, int64_t sim_ms)
         app->n.notify_dropped++;
         return;
     }
-    const struct ledger_waybill *rec = ledger_record(app->ledger, ledger_parcel(app->ledger, p)->rec);
+    const struct ledger_waybill *rec =
+        ledger_record(app->ledger, ledger_parcel(app->ledger, p)->rec);
     struct cm_notify *nt = &app->notifies[slot];
     snprintf(nt->carrier, sizeof(nt->carrier), "%s", rec->carrier);
     snprintf(nt->waybill, sizeof(nt->waybill), "%s", rec->waybill);

@@ -26,8 +26,8 @@ struct track_view {
     int idx[PARCEL_EVENTS_MAX + 1];
     int n;
     char waybill[WAYBILL_BYTES_MAX];
-    int text_event;   /* view position whose context is replaced by text, -1 none */
-    char *text;       /* malloc'd garbled context */
+    int text_event; /* view position whose context is replaced by text, -1 none */
+    char *text;     /* malloc'd garbled context */
 };
 
 /* Build the view of parcel p; with fc set, the garbled_tracking fault is decided and applied

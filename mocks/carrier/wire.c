@@ -133,8 +133,7 @@ double wire_latency_ms(const struct fault_rule *r, double u)
     double lo = r->delay_ms > 0 ? r->delay_ms : 0;
     double hi = r->delay_ms_max > lo ? r->delay_ms_max : lo;
     switch (r->dist) {
-    case LATENCY_UNIFORM:
-        return lo + (hi - lo) * u;
+    case LATENCY_UNIFORM: return lo + (hi - lo) * u;
     case LATENCY_LONG_TAIL: {
         /* Pareto with shape 1.5 above lo, capped at hi: most answers near lo, a few very slow */
         double base = lo > 1 ? lo : 1;
@@ -142,8 +141,7 @@ double wire_latency_ms(const struct fault_rule *r, double u)
         return hi > lo && v > hi ? hi : v;
     }
     case LATENCY_FIXED:
-    default:
-        return lo;
+    default: return lo;
     }
 }
 
@@ -268,8 +266,8 @@ static void finish(struct wire_req *w, char *body)
         return;
     }
     if (w->timeout_rule != NULL) {
-        double hold_ms = w->timeout_rule->delay_ms > 0 ? w->timeout_rule->delay_ms
-                                                       : WIRE_TIMEOUT_HOLD_MS;
+        double hold_ms =
+            w->timeout_rule->delay_ms > 0 ? w->timeout_rule->delay_ms : WIRE_TIMEOUT_HOLD_MS;
         fault_record(app->faults, w->timeout_rule, &w->fc,
                      "processed, no answer; connection closed after %.0f ms", hold_ms);
         free(body);

@@ -18,10 +18,10 @@ struct wire_req {
     struct cm_app *app;
     struct evhttp_request *req;
     enum cm_endpoint ep;
-    int sf_shape;                          /* 1: SF envelope; 0: Kuaidi100 JSON */
-    char endpoint[ENDPOINT_BYTES_MAX];     /* fault endpoint name */
-    char carrier[CARRIER_CODE_BYTES_MAX];  /* "" when unknown */
-    char key[WIRE_KEY_BYTES_MAX];          /* order ref or waybill the draws key on */
+    int sf_shape;                         /* 1: SF envelope; 0: Kuaidi100 JSON */
+    char endpoint[ENDPOINT_BYTES_MAX];    /* fault endpoint name */
+    char carrier[CARRIER_CODE_BYTES_MAX]; /* "" when unknown */
+    char key[WIRE_KEY_BYTES_MAX];         /* order ref or waybill the draws key on */
     struct fault_ctx fc;
     const struct fault_rule *timeout_rule; /* decided in wire_pre, acted on in the send */
     double latency_ms;                     /* wall ms to hold the answer, 0 none */

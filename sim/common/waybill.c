@@ -172,7 +172,8 @@ int waybill_valid(const char *carrier, const char *s)
         for (int i = 0; i < prefix_count(f); i++)
             if (strncmp(p, f->prefixes[i], strlen(f->prefixes[i])) == 0)
                 ok = 1;
-        /* SF and YTO accept any leading digits: real numbers vary, only our issued ones use the set */
+        /* SF and YTO accept any leading digits: real numbers vary, only our issued ones use the set
+         */
         if (!ok && f->letters[0] == '\0')
             return 0;
     }

@@ -315,8 +315,10 @@ static void sf_call(const struct carrier_instance *ci, const char *service, cons
     char *m = enc(msg), *d = enc(digest);
     size_t cap = strlen(m) + 512;
     char *body = malloc(cap);
-    snprintf(body, cap, "partnerID=%s&requestID=req-1&serviceCode=%s&timestamp=%s&msgDigest=%s"
-             "&msgData=%s", ci->partner_id, service, ts, d, m);
+    snprintf(body, cap,
+             "partnerID=%s&requestID=req-1&serviceCode=%s&timestamp=%s&msgDigest=%s"
+             "&msgData=%s",
+             ci->partner_id, service, ts, d, m);
     snprintf(path, sizeof(path), "/%s/std/service", ci->code);
     http("POST", path, body, "application/x-www-form-urlencoded", timeout_ms, r);
     free(m), free(d), free(body);
@@ -341,7 +343,8 @@ static void create(const struct carrier_instance *ci, const char *ref, const cha
                    char *waybill_out, char *code_out)
 {
     char msg[512];
-    snprintf(msg, sizeof(msg), "{\"language\":\"zh-CN\",\"orderId\":\"%s\",\"cargoDetails\":"
+    snprintf(msg, sizeof(msg),
+             "{\"language\":\"zh-CN\",\"orderId\":\"%s\",\"cargoDetails\":"
              "[{\"name\":\"T恤\",\"count\":1}],\"contactInfoList\":[{\"contactType\":2,"
              "\"contact\":\"%s\",\"mobile\":\"139****0909\",\"address\":\"北京市朝阳区望京\"}]}",
              ref, who);
@@ -393,9 +396,11 @@ static void k100_query(const char *com, const char *num, int good_sign, struct r
 static void k100_subscribe(const char *com, const char *num, const char *salt, struct reply *r)
 {
     char param[512];
-    snprintf(param, sizeof(param), "{\"company\":\"%s\",\"number\":\"%s\",\"key\":\"%s\","
+    snprintf(param, sizeof(param),
+             "{\"company\":\"%s\",\"number\":\"%s\",\"key\":\"%s\","
              "\"parameters\":{\"callbackurl\":\"http://127.0.0.1:%d/k100\",\"salt\":\"%s\","
-             "\"resultv2\":\"4\"}}", com, num, k100_acct.key, listen_port, salt);
+             "\"resultv2\":\"4\"}}",
+             com, num, k100_acct.key, listen_port, salt);
     char *p = enc(param), body[2048];
     snprintf(body, sizeof(body), "schema=json&param=%s", p);
     free(p);
@@ -530,7 +535,8 @@ static void test_lifecycle_subscribe_callbacks(void **state)
     assert_int_equal(r.status, 200);
     const char *line = strstr(r.body, "\"type\":\"parcel\",\"carrier\":\"SF\"");
     assert_non_null(line);
-    const char *cancel = strstr(r.body, "\"order_ref\":\"ORD-CANCEL\",\"state\":null,\"events\":[]");
+    const char *cancel =
+        strstr(r.body, "\"order_ref\":\"ORD-CANCEL\",\"state\":null,\"events\":[]");
     assert_non_null(cancel);
     assert_non_null(strstr(r.body, "\"reminders\":1"));
 }
@@ -603,8 +609,8 @@ static void test_fault_auth_reset_error_latency(void **state)
     o = cJSON_Parse(r.body);
     assert_null(o);
     clear_faults();
-    for (const char *const *k = (const char *const[]){"carrier_auth", "reset", "error", "latency",
-                                                       "malformed", NULL};
+    for (const char *const *k =
+             (const char *const[]){"carrier_auth", "reset", "error", "latency", "malformed", NULL};
          *k != NULL; k++)
         if (fault_logged(*k) < 1)
             fail_msg("fault %s not in the fault log", *k);
@@ -624,8 +630,8 @@ static void test_fault_timeout_then_duplicate(void **state)
     cJSON *res = sf_result(&r, NULL);
     assert_non_null(res);
     char second[32];
-    const cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"),
-                                            "waybillNoInfoList");
+    const cJSON *list =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"), "waybillNoInfoList");
     snprintf(second, sizeof(second), "%s",
              cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring);
     cJSON_Delete(res);
@@ -673,8 +679,10 @@ static cJSON *routes(const char *mode, char *mail_no, struct reply *r)
 {
     if (mode != NULL) {
         char rule[256];
-        snprintf(rule, sizeof(rule), "{\"kind\":\"garbled_tracking\",\"target\":"
-                 "\"carrier:EXP_RECE_SEARCH_ROUTES\",\"probability\":1,\"mode\":\"%s\"}", mode);
+        snprintf(rule, sizeof(rule),
+                 "{\"kind\":\"garbled_tracking\",\"target\":"
+                 "\"carrier:EXP_RECE_SEARCH_ROUTES\",\"probability\":1,\"mode\":\"%s\"}",
+                 mode);
         set_faults(rule);
     }
     sf_call(&sf, "EXP_RECE_SEARCH_ROUTES",
@@ -699,7 +707,8 @@ static void test_fault_garbled_tracking(void **state)
     cJSON *clean = routes(NULL, clean_no, &r);
     int n = cJSON_GetArraySize(clean);
     assert_true(n >= 5);
-    const char *newest = cJSON_GetObjectItem(cJSON_GetArrayItem(clean, n - 1), "remark")->valuestring;
+    const char *newest =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(clean, n - 1), "remark")->valuestring;
 
     cJSON *g = routes("mojibake", no, &r);
     const char *t = cJSON_GetObjectItem(cJSON_GetArrayItem(g, n - 1), "remark")->valuestring;
@@ -773,7 +782,8 @@ static void test_control_metrics_restart(void **state)
     assert_int_equal(status, 401);
 
     http("GET", "/metrics", NULL, NULL, 0, &r);
-    assert_non_null(strstr(r.body, "shipsim_carrier_requests_total{endpoint=\"EXP_RECE_CREATE_ORDER\"}"));
+    assert_non_null(
+        strstr(r.body, "shipsim_carrier_requests_total{endpoint=\"EXP_RECE_CREATE_ORDER\"}"));
     assert_non_null(strstr(r.body, "shipsim_carrier_faults_total{kind=\"garbled_tracking\"}"));
     http("GET", "/healthz", NULL, NULL, 0, &r);
     assert_int_equal(r.status, 200);

@@ -13,8 +13,11 @@ static int utf8_valid(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-                : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        int n = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
         if (n < 0)
             return 0;
         p++;
@@ -43,7 +46,8 @@ static void test_latin1_mojibake_matches_python(void **state)
 {
     /* Python: '已签收'.encode('utf-8').decode('latin-1') */
     char *g = garble_text(GARBLE_LATIN1_MOJIBAKE, "已签收");
-    assert_string_equal(g, "\xc3\xa5\xc2\xb7\xc2\xb2\xc3\xa7\xc2\xad\xc2\xbe\xc3\xa6\xc2\x94\xc2\xb6");
+    assert_string_equal(g,
+                        "\xc3\xa5\xc2\xb7\xc2\xb2\xc3\xa7\xc2\xad\xc2\xbe\xc3\xa6\xc2\x94\xc2\xb6");
     assert_true(utf8_valid(g));
     free(g);
 }

@@ -108,8 +108,10 @@ static void test_time_format_utc8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signed_lifecycle_timing), cmocka_unit_test(test_branches_follow_shares),
-        cmocka_unit_test(test_deterministic_and_seeded), cmocka_unit_test(test_shift_and_text),
+        cmocka_unit_test(test_signed_lifecycle_timing),
+        cmocka_unit_test(test_branches_follow_shares),
+        cmocka_unit_test(test_deterministic_and_seeded),
+        cmocka_unit_test(test_shift_and_text),
         cmocka_unit_test(test_time_format_utc8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
