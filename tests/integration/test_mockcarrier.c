@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/simclock.h"
 #include "scenario/scenario.h"
 
 #define TIME_SCALE "600"
@@ -43,6 +44,7 @@ static struct tracking_account k100_acct;
 static char scenario_path[64] = "/tmp/shipsim-mc-scenario-XXXXXX";
 static char state_path[64] = "/tmp/shipsim-mc-state-XXXXXX";
 static char fault_log[64] = "/tmp/shipsim-mc-faults-XXXXXX";
+static struct simclock clk; /* the same sim clock as the mock, so SF timestamps are current */
 static pid_t mock_pid = -1;
 static int mock_port;
 
@@ -186,9 +188,13 @@ static void start_mock(void)
     if (mock_pid == 0) {
         dup2(out[1], 1);
         close(out[0]);
+        char epoch[32], anchor[32];
+        snprintf(epoch, sizeof(epoch), "%lld", (long long)clk.epoch_ms);
+        snprintf(anchor, sizeof(anchor), "%lld", (long long)clk.anchor_ns);
         execl(exe, exe, "--port", "0", "--scenario", scenario_path, "--time-scale", TIME_SCALE,
-              "--control-token", TOKEN, "--state", state_path, "--fault-log", fault_log,
-              "--notify-url", notify, "--log-level", "warn", (char *)NULL);
+              "--sim-epoch-ms", epoch, "--sim-anchor-ns", anchor, "--control-token", TOKEN,
+              "--state", state_path, "--fault-log", fault_log, "--notify-url", notify,
+              "--log-level", "warn", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -308,9 +314,7 @@ static void sf_call(const struct carrier_instance *ci, const char *service, cons
                     int good_digest, long timeout_ms, struct reply *r)
 {
     char ts[32], digest[32], path[64];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    snprintf(ts, sizeof(ts), "%lld", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    snprintf(ts, sizeof(ts), "%lld", (long long)simclock_now_ms(&clk));
     sf_digest(msg, ts, good_digest ? ci->checkword : "wrong", digest);
     char *m = enc(msg), *d = enc(digest);
     size_t cap = strlen(m) + 512;
@@ -871,6 +875,7 @@ static int setup(void **state)
 {
     if (write_scenario() != 0)
         return -1;
+    simclock_init(&clk, 0, strtod(TIME_SCALE, NULL));
     int fd = mkstemp(state_path);
     close(fd);
     unlink(state_path); /* the mock creates it */
