@@ -337,7 +337,7 @@ static void make_key(struct plat_req *r)
 {
     const struct plat_route *rt = r->route;
     const char *shop = plat_shop_name(r->p, r->shop);
-    char v[PLAT_KEY_BYTES_MAX] = "";
+    char v[PLAT_KEY_BYTES_MAX - SHOP_NAME_BYTES_MAX - 1] = ""; /* "<shop>|<v>" fits r->key */
     if (rt->key_field != NULL) {
         if (r->json != NULL)
             body_field(r, rt->key_field, v, sizeof(v));

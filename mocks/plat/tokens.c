@@ -40,7 +40,9 @@ void tokens_init(struct plat *p)
         memset(s->access, 0, sizeof(s->access));
         s->access_pos = 0;
         s->token_gen = 0;
-        snprintf(s->refresh_token, sizeof(s->refresh_token), "%s", s->si.refresh_token);
+        size_t n = strlen(s->si.refresh_token);
+        assert(n < sizeof(s->refresh_token));
+        memcpy(s->refresh_token, s->si.refresh_token, n + 1);
     }
 }
 
@@ -75,7 +77,8 @@ const struct plat_token *tokens_wechat_get(struct plat *p, int shop, int force)
         return &s->access[last];
     issue(p, shop, s->token_gen + 1, now);
     journal_issue(p, shop, now);
-    return &s->access[last = (s->access_pos + PLAT_ACCESS_TOKENS_MAX - 1) % PLAT_ACCESS_TOKENS_MAX];
+    last = (s->access_pos + PLAT_ACCESS_TOKENS_MAX - 1) % PLAT_ACCESS_TOKENS_MAX;
+    return &s->access[last];
 }
 
 int tokens_check(const struct plat *p, int shop, const char *token)
