@@ -115,7 +115,7 @@ static void progress(struct run_ctx *rc, int final)
     char line[LOOP_PROGRESS_BYTES_MAX];
     snprintf(line, sizeof(line),
              "%s sim %02lld:%02lld:%02lld wall %.1fs | placed %lld shipped %lld delivered %lld "
-             "inflight %lld | %.1f/s | faults %.0f | errors %lld | behind %.0fms",
+             "inflight %lld | %.3g/s | faults %.0f | errors %lld | behind %.0fms",
              rc->phase == PHASE_LOAD ? "load " : "drain", (long long)(sim_s / 3600),
              (long long)(sim_s / 60 % 60), (long long)(sim_s % 60), (double)wall / 1000.0,
              (long long)ls.placed, (long long)s->shipped, (long long)s->delivered,
@@ -234,6 +234,13 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static double cfg_duration(const struct run_ctx *rc)
+{
+    if (rc->opt.duration_s > 0 && rc->opt.duration_s < rc->sc.duration_s)
+        return rc->opt.duration_s;
+    return rc->sc.duration_s;
+}
+
 static int loop_setup(struct run_ctx *rc)
 {
     char err[ERR_BYTES_MAX], url[64];
@@ -245,7 +252,7 @@ static int loop_setup(struct run_ctx *rc)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", proc_port(rc->plat));
     struct loadgen_config cfg = {.sc = &rc->sc, .base = rc->base, .clock = &rc->clock,
                                  .plat_url = url, .token = rc->token,
-                                 .duration_s = rc->sc.duration_s};
+                                 .duration_s = cfg_duration(rc)};
     rc->lg = loadgen_new(&cfg, err, sizeof(err));
     if (rc->lg == NULL) {
         run_fail(rc, "%s", err);
@@ -273,7 +280,7 @@ int loop_run(struct run_ctx *rc)
         return -1;
     if (!rc->opt.quiet)
         fprintf(stderr, "shipsim run: %s, seed %llu, %.0f sim s of load at scale %g, results in %s\n",
-                rc->sc.name, (unsigned long long)rc->sc.seed, rc->sc.duration_s,
+                rc->sc.name, (unsigned long long)rc->sc.seed, cfg_duration(rc),
                 rc->clock.scale, rc->out);
     event_base_dispatch(rc->base);
     if (rc->end_sim_ms == 0)

@@ -182,8 +182,8 @@ static int load_scenario(struct run_ctx *rc)
         rc->sc.time_scale = rc->opt.time_scale;
     if (rc->opt.sut_external)
         rc->sc.time_scale = 1.0; /* outside software keeps real time (DESIGN.md section 1) */
-    if (rc->opt.duration_s > 0 && rc->opt.duration_s < rc->sc.duration_s)
-        rc->sc.duration_s = rc->opt.duration_s;
+    /* --duration-s cuts only the load: scenario.json keeps the file's duration (the mocks load
+     * it, and its fault windows are checked against it); summary.json notes the cut. */
     return 0;
 }
 
@@ -202,6 +202,22 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* A reused folder must not hand a mock the previous run's journal (it would replay that truth)
+ * nor mix old data into the new results: remove the files a run writes. */
+static void clear_out(const struct run_ctx *rc)
+{
+    static const char *const names[] = {
+        "journal-platform.jsonl", "journal-carrier.jsonl", "faults-platform.jsonl",
+        "faults-carrier.jsonl", "faults-runner.jsonl", "faults.jsonl", "evidence.jsonl",
+        "violations.jsonl", "truth-platform.jsonl", "truth-carrier.jsonl", "syncd-state.jsonl",
+        "summary.json", "timeseries.csv", "mockplat.log", "mockcarrier.log", "syncd.log"};
+    char path[RUN_PATH_BYTES_MAX + 64];
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        snprintf(path, sizeof(path), "%s/%s", rc->out, names[i]);
+        unlink(path);
+    }
+}
+
 static int prepare_out(struct run_ctx *rc)
 {
     if (rc->opt.out_dir != NULL) {
@@ -218,6 +234,7 @@ static int prepare_out(struct run_ctx *rc)
         fprintf(stderr, "shipsim run: cannot create %s: %s\n", rc->out, strerror(errno));
         return EXIT_USAGE;
     }
+    clear_out(rc);
     char path[RUN_PATH_BYTES_MAX + 32];
     snprintf(path, sizeof(path), "%s/scenario.json", rc->out);
     char *json = scenario_to_json(&rc->sc);
