@@ -82,8 +82,12 @@ int app_open(struct cm_app *app, const struct app_options *o, char *err, int err
 {
     assert(app != NULL && o != NULL && o->scenario_path != NULL);
     app->notify_free = -1;
-    if (scenario_load(o->scenario_path, &app->sc, err, err_len) != 0)
+    if (scenario_load(o->scenario_path, &app->sc, err, err_len) != 0) {
+        char why[ERR_BYTES_MAX];
+        snprintf(why, sizeof(why), "%s", err);
+        snprintf(err, (size_t)err_len, "%s: %s", o->scenario_path, why);
         return -1;
+    }
     if (o->seed_set)
         app->sc.seed = o->seed;
     if (load_carriers(app, err, err_len) != 0)
