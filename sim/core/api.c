@@ -213,14 +213,19 @@ static void reply_dump(struct evhttp_request *req, char *text, size_t len)
 static void admin(struct core *c, struct evhttp_request *req, const char *path)
 {
     size_t len = 0;
+    char *text = NULL;
+    /* the length is read after the dump is made (argument order is unspecified) */
     if (c->cfg->admin_token[0] != '\0' && !http_req_token_ok(req, c->cfg->admin_token)) {
         http_reply_json(req, 401, "{\"error\":\"unauthorized\",\"message\":\"X-Sim-Token\"}");
     } else if (strcmp(path, "/__state") == 0) {
-        reply_dump(req, api_state_dump(c, &len), len);
+        text = api_state_dump(c, &len);
+        reply_dump(req, text, len);
     } else if (strcmp(path, "/__evidence") == 0) {
-        reply_dump(req, api_evidence_dump(c, &len), len);
+        text = api_evidence_dump(c, &len);
+        reply_dump(req, text, len);
     } else if (strcmp(path, "/__stock") == 0) {
-        reply_dump(req, api_stock_dump(c, &len), len);
+        text = api_stock_dump(c, &len);
+        reply_dump(req, text, len);
     } else {
         http_reply_json(req, 404, "{\"error\":\"not_found\",\"message\":\"no such path\"}");
     }

@@ -101,7 +101,7 @@ static void read_tracking(struct json_reader *r, const cJSON *root, struct confi
 
 static void read_knobs(struct json_reader *r, const cJSON *root, struct config *c)
 {
-    int64_t seed = 0;
+    double seed = 0;
     json_get_int(r, root, "sla_ship_within_s", 0, &c->sla_ship_within_s, 7200, 1, 30 * 86400);
     json_get_int(r, root, "poll_interval_s", 0, &c->poll_interval_s, 60, 1, 86400);
     json_get_int(r, root, "reconcile_interval_s", 0, &c->reconcile_interval_s, 900, 1, 86400);
@@ -118,7 +118,8 @@ static void read_knobs(struct json_reader *r, const cJSON *root, struct config *
     json_get_int(r, root, "guard_orders_max", 0, &c->guard_orders_max, 3, 1, 1000000);
     json_get_int(r, root, "guard_window_s", 0, &c->guard_window_s, 600, 1, 86400);
     json_get_bool(r, root, "sync_full", 0, &c->sync_full, 0);
-    json_get_int(r, root, "seed", 0, &seed, 0, 0, INT64_MAX);
+    /* a 64-bit seed cannot pass through a double exactly; any value will do for jitter */
+    json_get_double(r, root, "seed", 0, &seed, 0, 0, 1.8e19);
     c->seed = (uint64_t)seed;
     json_get_string(r, root, "backup_dir", 0, c->backup_dir, sizeof(c->backup_dir), "");
     if (c->retry_max_ms < c->retry_base_ms) {
