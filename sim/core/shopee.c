@@ -269,6 +269,33 @@ static void refresh_start(struct core *c, int shop)
     cJSON_free(body);
 }
 
+/* A string member read from raw text, so a truncated or wrongly typed answer still yields the
+ * tokens it carries: the refresh_token is single use and the platform has already spent the old
+ * one when it answered. 0 when a complete quoted value was found. */
+static int raw_string(const char *body, const char *key, char *out, int out_len)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\"", key);
+    const char *p = strstr(body, pat);
+    if (p == NULL) {
+        return -1;
+    }
+    p += strlen(pat);
+    while (*p == ' ' || *p == ':') {
+        p++;
+    }
+    if (*p != '"') {
+        return -1;
+    }
+    const char *end = strchr(++p, '"');
+    if (end == NULL || end - p <= 0 || end - p >= out_len) {
+        return -1;
+    }
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return 0;
+}
+
 static void refresh_done(struct core *c, const struct http_response *r, void *arg)
 {
     int shop = *(int *)arg;
@@ -276,26 +303,35 @@ static void refresh_done(struct core *c, const struct http_response *r, void *ar
     struct shop_rt *rt = &c->shops[shop];
     const struct shop_cfg *sc = shop_of(c, shop);
     struct call_outcome o;
+    char access[CORE_TOKEN_BYTES_MAX], refresh[CONFIG_TOKEN_BYTES_MAX], key[64];
     rt->refreshing = 0;
     outcome_from_http(r, &o);
     cJSON *doc = o.result == CALL_OK ? envelope(r->body, r->body_len, r->status, &o) : NULL;
-    const cJSON *at = cJSON_GetObjectItemCaseSensitive(doc, "access_token");
-    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(doc, "refresh_token");
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(doc, "expire_in");
-    if (!cJSON_IsString(at) || !cJSON_IsString(rf) || !cJSON_IsNumber(ex) ||
-        strlen(at->valuestring) >= sizeof(rt->access_token)) {
+    int salvage = doc == NULL && o.evidence == EVK_MALFORMED_BODY && r->body != NULL;
+    if (doc == NULL && !salvage) {
         log_warn("shopee %s: token refresh failed: %s", sc->name, o.text);
+        return;
+    }
+    if (raw_string(r->body, "refresh_token", refresh, sizeof(refresh)) != 0) {
+        log_warn("shopee %s: token refresh answer without a refresh_token: %s", sc->name, o.text);
         json_delete(doc);
         return;
     }
-    char key[64];
     snprintf(key, sizeof(key), "shopee_refresh_token:%s", sc->name);
     /* The refresh_token is single use: commit the new one before anything else can fail. */
-    if (store_kv_set(c->store, key, rf->valuestring) != 0 || store_commit(c->store) != 0) {
+    if (store_kv_set(c->store, key, refresh) != 0 || store_commit(c->store) != 0) {
         core_fatal_store(c, "refresh token");
     }
-    snprintf(rt->access_token, sizeof(rt->access_token), "%s", at->valuestring);
-    rt->token_expire_ms = core_now_ms(c) + (int64_t)ex->valuedouble * 1000 - SHOPEE_TOKEN_MARGIN_MS;
+    if (raw_string(r->body, "access_token", access, sizeof(access)) == 0) {
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(doc, "expire_in");
+        int64_t expire_s = cJSON_IsNumber(ex) ? (int64_t)ex->valuedouble : 3600;
+        snprintf(rt->access_token, sizeof(rt->access_token), "%s", access);
+        rt->token_expire_ms = core_now_ms(c) + expire_s * 1000 - SHOPEE_TOKEN_MARGIN_MS;
+    }
+    if (salvage) {
+        core_evidence(c, EVK_MALFORMED_BODY, "", "a token answer", o.text,
+                      "shop %s: tokens read from the raw answer", sc->name);
+    }
     log_info("shopee %s: access token refreshed", sc->name);
     json_delete(doc);
 }
