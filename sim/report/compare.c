@@ -24,9 +24,9 @@ static const struct kpi_margin kpi_margins[] = {
 };
 
 static const char *const invariant_counts[] = {
-    "lost_orders", "late_orders", "duplicate_waybills", "surplus_waybills_live",
-    "waybill_mismatches", "garbled_propagated", "state_regressions", "forged_accepted",
-    "oversold_units"};
+    "lost_orders",           "late_orders",        "duplicate_waybills",
+    "surplus_waybills_live", "waybill_mismatches", "garbled_propagated",
+    "state_regressions",     "forged_accepted",    "oversold_units"};
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -52,8 +52,8 @@ static enum kind classify(const char *name, double *margin)
     return K_INFO;
 }
 
-enum compare_mark compare_figure(const char *name, int a_present, double a, int b_present,
-                                 double b, const struct compare_margins *m)
+enum compare_mark compare_figure(const char *name, int a_present, double a, int b_present, double b,
+                                 const struct compare_margins *m)
 {
     double margin = 0;
     enum kind k = classify(name, &margin);
@@ -66,8 +66,7 @@ enum compare_mark compare_figure(const char *name, int a_present, double a, int 
     if (a == b)
         return CMP_SAME;
     switch (k) {
-    case K_COUNT:
-        return b > a ? CMP_REGRESSION : CMP_BETTER;
+    case K_COUNT: return b > a ? CMP_REGRESSION : CMP_BETTER;
     case K_LATENCY: {
         double d = b - a;
         int beyond = fabs(d) > m->latency_abs_ms && fabs(d) > m->latency_rel * fabs(a);
@@ -83,8 +82,7 @@ enum compare_mark compare_figure(const char *name, int a_present, double a, int 
         if (fabs(b - a) <= margin)
             return CMP_CHANGED;
         return b < a ? CMP_REGRESSION : CMP_BETTER;
-    case K_INFO:
-        break;
+    case K_INFO: break;
     }
     return CMP_CHANGED;
 }
@@ -188,15 +186,19 @@ int report_cmd_compare(int argc, char **argv)
         if (strcmp(argv[i], "--latency-margin-pct") == 0 && i + 1 < argc) {
             double pct = 0;
             if (parse_margin(argv[++i], 0, 1000, &pct) != 0) {
-                fprintf(stderr, "shipsim compare: --latency-margin-pct: expected 0..1000, got "
-                                "\"%s\"\n", argv[i]);
+                fprintf(stderr,
+                        "shipsim compare: --latency-margin-pct: expected 0..1000, got "
+                        "\"%s\"\n",
+                        argv[i]);
                 return 2;
             }
             m.latency_rel = pct / 100;
         } else if (strcmp(argv[i], "--latency-margin-ms") == 0 && i + 1 < argc) {
             if (parse_margin(argv[++i], 0, 1e12, &m.latency_abs_ms) != 0) {
-                fprintf(stderr, "shipsim compare: --latency-margin-ms: expected a number >= 0, "
-                                "got \"%s\"\n", argv[i]);
+                fprintf(stderr,
+                        "shipsim compare: --latency-margin-ms: expected a number >= 0, "
+                        "got \"%s\"\n",
+                        argv[i]);
                 return 2;
             }
         } else if (argv[i][0] == '-' || ndirs == 2) {

@@ -20,20 +20,20 @@
 #define COMPARE_LATENCY_ABS_MS_DEFAULT 1000.0
 
 struct compare_margins {
-    double latency_rel;      /* relative growth allowed, 0.10 = 10% */
-    double latency_abs_ms;   /* absolute growth allowed, sim ms */
+    double latency_rel;    /* relative growth allowed, 0.10 = 10% */
+    double latency_abs_ms; /* absolute growth allowed, sim ms */
 };
 
 enum compare_mark {
-    CMP_SAME = 0,            /* equal, or both unavailable */
-    CMP_CHANGED,             /* changed; not judged, or within the noise margin */
-    CMP_BETTER,              /* a judged figure improved beyond the margin */
+    CMP_SAME = 0, /* equal, or both unavailable */
+    CMP_CHANGED,  /* changed; not judged, or within the noise margin */
+    CMP_BETTER,   /* a judged figure improved beyond the margin */
     CMP_REGRESSION,
 };
 
 /* The mark for one figure; *_present 0 means null or absent in that run. */
-enum compare_mark compare_figure(const char *name, int a_present, double a, int b_present,
-                                 double b, const struct compare_margins *m);
+enum compare_mark compare_figure(const char *name, int a_present, double a, int b_present, double b,
+                                 const struct compare_margins *m);
 
 /* Print the table of A against B to out; returns the number of regressions. */
 int compare_runs(const struct run_data *a, const struct run_data *b,

@@ -40,11 +40,26 @@ int esc_write(FILE *f, const char *s)
     int rc = 0;
     while (*p && rc >= 0) {
         switch (*p) {
-        case '&': rc = fputs("&amp;", f); p++; continue;
-        case '<': rc = fputs("&lt;", f); p++; continue;
-        case '>': rc = fputs("&gt;", f); p++; continue;
-        case '"': rc = fputs("&quot;", f); p++; continue;
-        case '\'': rc = fputs("&#39;", f); p++; continue;
+        case '&':
+            rc = fputs("&amp;", f);
+            p++;
+            continue;
+        case '<':
+            rc = fputs("&lt;", f);
+            p++;
+            continue;
+        case '>':
+            rc = fputs("&gt;", f);
+            p++;
+            continue;
+        case '"':
+            rc = fputs("&quot;", f);
+            p++;
+            continue;
+        case '\'':
+            rc = fputs("&#39;", f);
+            p++;
+            continue;
         default: break;
         }
         if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') {

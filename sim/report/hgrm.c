@@ -76,8 +76,8 @@ static int parse_row(struct hgrm *h, char *line, int lineno, char *err, int err_
         errno = 0;
         v[n] = strtod(p, &end); /* accepts "inf" and "Infinity" */
         if (end == p || errno == ERANGE || (*end != '\0' && *end != ' ' && *end != '\t')) {
-            set_err(err, err_len, "line %d: field %d of \"%.60s\" is not a number", lineno,
-                    n + 1, line);
+            set_err(err, err_len, "line %d: field %d of \"%.60s\" is not a number", lineno, n + 1,
+                    line);
             return -1;
         }
         p = end;
@@ -89,8 +89,8 @@ static int parse_row(struct hgrm *h, char *line, int lineno, char *err, int err_
         return -1;
     }
     if (v[1] < 0 || v[1] > 1 || v[2] < 0 || isnan(v[0])) {
-        set_err(err, err_len, "line %d: percentile %g not in [0,1] or count %g negative",
-                lineno, v[1], v[2]);
+        set_err(err, err_len, "line %d: percentile %g not in [0,1] or count %g negative", lineno,
+                v[1], v[2]);
         return -1;
     }
     if (h->row_count > 0) {

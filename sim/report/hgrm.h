@@ -19,16 +19,16 @@
 #define HGRM_FILE_BYTES_MAX (16 * 1024 * 1024)
 
 struct hgrm_row {
-    double value;          /* in the file's unit (ms for shipsim's latency files) */
-    double percentile;     /* 0..1 */
-    uint64_t total_count;  /* samples at or below value */
-    double inverse;        /* 1/(1-percentile); INFINITY on the last row */
+    double value;         /* in the file's unit (ms for shipsim's latency files) */
+    double percentile;    /* 0..1 */
+    uint64_t total_count; /* samples at or below value */
+    double inverse;       /* 1/(1-percentile); INFINITY on the last row */
 };
 
 struct hgrm {
     struct hgrm_row *rows;
     int row_count;
-    int has_footer;        /* 1 when the Mean and Max lines were found */
+    int has_footer; /* 1 when the Mean and Max lines were found */
     double mean;
     double std_dev;
     double max;
@@ -39,7 +39,7 @@ struct hgrm {
  * that does not parse is an error "line N: <what>". NULL with err filled. */
 struct hgrm *hgrm_parse(const char *text, size_t len, char *err, int err_len);
 struct hgrm *hgrm_read(const char *path, char *err, int err_len);
-void hgrm_free(struct hgrm *h);  /* hgrm_free(NULL) is a no-op */
+void hgrm_free(struct hgrm *h); /* hgrm_free(NULL) is a no-op */
 
 /* The value of the first row whose percentile reaches p (p in 0..100, as hdr_percentile);
  * the last row's value above it; NAN when there are no rows. */

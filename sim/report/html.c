@@ -74,7 +74,8 @@ static void figure_cell(FILE *f, const struct run_data *rd, const char *name)
 
 static void outcome_cell(FILE *f, enum judge_outcome o)
 {
-    static const char *const text[] = {"<td class=\"fail\">FAIL</td>", "<td class=\"pass\">pass</td>",
+    static const char *const text[] = {"<td class=\"fail\">FAIL</td>",
+                                       "<td class=\"pass\">pass</td>",
                                        "<td class=\"na\">unavailable</td>"};
     fputs(text[o], f);
 }
@@ -83,7 +84,8 @@ static void write_head(FILE *f, const struct run_data *rd)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
-          "shipsim report: ", f);
+          "shipsim report: ",
+          f);
     esc(f, rd->scenario_name[0] ? rd->scenario_name : "run");
     fprintf(f, "</title>\n<style>%s</style>\n</head><body>\n<h1>shipsim report: ", css);
     esc(f, rd->scenario_name[0] ? rd->scenario_name : "run");
@@ -141,7 +143,8 @@ static void write_kpis(FILE *f, const struct run_data *rd)
     fputs("<section id=\"kpis\"><h2>KPIs</h2>\n<p class=\"meta\">Targets from seed article "
           "000 (after its 30-day fix): sync lag 38 min, exception orders 1.2%, inventory "
           "accuracy 99.3%; 98% out within 24 h.</p>\n<table><tr><th>KPI</th><th>figure</th>"
-          "<th>value</th><th>target</th><th>status</th></tr>\n", f);
+          "<th>value</th><th>target</th><th>status</th></tr>\n",
+          f);
     for (int i = 0; i < judge_kpi_count; i++) {
         const struct judge_kpi *k = &judge_kpis[i];
         char target[96];
@@ -164,7 +167,8 @@ static void write_kpis(FILE *f, const struct run_data *rd)
 static void write_invariants(FILE *f, const struct run_data *rd)
 {
     fputs("<section id=\"invariants\"><h2>Invariants</h2>\n<table><tr><th>invariant</th>"
-          "<th>figure</th><th>value</th><th>rule</th><th>status</th></tr>\n", f);
+          "<th>figure</th><th>value</th><th>rule</th><th>status</th></tr>\n",
+          f);
     for (int i = 0; i < judge_invariant_count; i++) {
         const struct judge_invariant *inv = &judge_invariants[i];
         const struct run_threshold *th = NULL;
@@ -187,7 +191,8 @@ static void write_invariants(FILE *f, const struct run_data *rd)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n<h3>All thresholds</h3>\n<table><tr><th>figure</th><th>condition</th>"
-          "<th>value</th><th>status</th></tr>\n", f);
+          "<th>value</th><th>status</th></tr>\n",
+          f);
     for (int i = 0; i < rd->threshold_count; i++) {
         const struct run_threshold *t = &rd->thresholds[i];
         fputs("<tr><td><code>", f);
@@ -268,8 +273,10 @@ static void write_plots(FILE *f, const struct run_data *rd, const struct plot_se
         free(svg);
         fputs("\n<figcaption>", f);
         esc(f, r->title);
-        fprintf(f, " (<code>plots/%s.png</code>, <code>plots/%s.svg</code>)</figcaption>\n"
-                   "</figure>\n", r->name, r->name);
+        fprintf(f,
+                " (<code>plots/%s.png</code>, <code>plots/%s.svg</code>)</figcaption>\n"
+                "</figure>\n",
+                r->name, r->name);
     }
     fputs("</section>\n", f);
 }
@@ -288,7 +295,8 @@ static void write_faults(FILE *f, const struct run_data *rd)
           "crashes) in scenario.json; injected: <code>faults_injected</code> in summary.json; "
           "detected: records of the matching evidence kinds the core wrote.</p>\n<table><tr>"
           "<th>kind</th><th>configured</th><th>injected</th><th>detected</th>"
-          "<th>evidence kinds</th></tr>\n", f);
+          "<th>evidence kinds</th></tr>\n",
+          f);
     for (int k = 0; judge_fault_kinds[k]; k++) {
         const char *kind = judge_fault_kinds[k];
         char name[RUN_FIGURE_NAME_BYTES_MAX];
@@ -327,8 +335,10 @@ static void write_faults(FILE *f, const struct run_data *rd)
 
 static void write_violations(FILE *f, const struct run_data *rd)
 {
-    fprintf(f, "<section id=\"violations\"><h2>Violations</h2>\n<p>%d violation(s) in "
-               "violations.jsonl", rd->violations_total);
+    fprintf(f,
+            "<section id=\"violations\"><h2>Violations</h2>\n<p>%d violation(s) in "
+            "violations.jsonl",
+            rd->violations_total);
     if (rd->violations_total > HTML_VIOLATIONS_SHOWN_MAX)
         fprintf(f, "; the first %d shown", HTML_VIOLATIONS_SHOWN_MAX);
     fputs(".</p>\n", f);
@@ -356,7 +366,8 @@ static void write_latency(FILE *f, const struct run_data *rd)
     static const char *const stages[] = {"waybill", "ship", "track", "deliver"};
     static const char *const pcts[] = {"p50", "p90", "p99", "p999", "max"};
     fputs("<section id=\"latency\"><h2>Latency by stage (from payment)</h2>\n<table><tr>"
-          "<th>stage</th>", f);
+          "<th>stage</th>",
+          f);
     for (size_t p = 0; p < ARRAY_LEN(pcts); p++)
         fprintf(f, "<th>%s</th>", pcts[p]);
     fputs("</tr>\n", f);
@@ -375,7 +386,8 @@ static void write_latency(FILE *f, const struct run_data *rd)
 static void write_figures(FILE *f, const struct run_data *rd)
 {
     fputs("<section id=\"figures\"><h2>All summary figures</h2>\n<table><tr><th>figure</th>"
-          "<th>value</th></tr>\n", f);
+          "<th>value</th></tr>\n",
+          f);
     for (int i = 0; i < rd->figure_count; i++) {
         fputs("<tr><td><code>", f);
         esc(f, rd->figures[i].name);
@@ -392,12 +404,14 @@ static void write_figures(FILE *f, const struct run_data *rd)
     } else {
         fputs("<p>Every input file was present and readable.</p>\n", f);
     }
-    fprintf(f, "<p class=\"meta\">faults.jsonl: %ld lines; evidence.jsonl: %ld lines "
-               "(-1: missing).</p>\n</section>\n", rd->fault_lines, rd->evidence_lines);
+    fprintf(f,
+            "<p class=\"meta\">faults.jsonl: %ld lines; evidence.jsonl: %ld lines "
+            "(-1: missing).</p>\n</section>\n",
+            rd->fault_lines, rd->evidence_lines);
 }
 
-int html_write(const struct run_data *rd, const struct plot_set *plots, const char *path,
-               char *err, int err_len)
+int html_write(const struct run_data *rd, const struct plot_set *plots, const char *path, char *err,
+               int err_len)
 {
     FILE *f = fopen(path, "w");
     if (!f) {

@@ -13,7 +13,7 @@
 #define HTML_SVG_BYTES_MAX (8 * 1024 * 1024)
 
 /* Write path. Returns 0, or -1 with err filled. */
-int html_write(const struct run_data *rd, const struct plot_set *plots, const char *path,
-               char *err, int err_len) WARN_UNUSED_RESULT;
+int html_write(const struct run_data *rd, const struct plot_set *plots, const char *path, char *err,
+               int err_len) WARN_UNUSED_RESULT;
 
 #endif

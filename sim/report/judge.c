@@ -8,8 +8,10 @@
 #include "scenario/scenario.h"
 
 const struct judge_invariant judge_invariants[] = {
-    {"lost_orders", "every paid, uncancelled order is shipped on the platform or held with a "
-                    "recorded reason", "==", 0},
+    {"lost_orders",
+     "every paid, uncancelled order is shipped on the platform or held with a "
+     "recorded reason",
+     "==", 0},
     {"late_orders", "every paid, uncancelled order is shipped within the SLA", "==", 0},
     {"duplicate_waybills", "no waybill number is bound to two orders", "==", 0},
     {"surplus_waybills_live", "each shipped order has exactly one live waybill", "==", 0},
@@ -35,10 +37,24 @@ const struct judge_kpi judge_kpis[] = {
 };
 const int judge_kpi_count = (int)ARRAY_LEN(judge_kpis);
 
-const char *const judge_fault_kinds[] = {
-    "lost_order", "duplicate_order", "duplicate_waybill", "stale_cache", "garbled_tracking",
-    "tracking_stall", "carrier_auth", "maintenance", "rate_limit", "latency", "error", "timeout",
-    "reset", "malformed", "forged_push", "stock_drift", "crash", NULL};
+const char *const judge_fault_kinds[] = {"lost_order",
+                                         "duplicate_order",
+                                         "duplicate_waybill",
+                                         "stale_cache",
+                                         "garbled_tracking",
+                                         "tracking_stall",
+                                         "carrier_auth",
+                                         "maintenance",
+                                         "rate_limit",
+                                         "latency",
+                                         "error",
+                                         "timeout",
+                                         "reset",
+                                         "malformed",
+                                         "forged_push",
+                                         "stock_drift",
+                                         "crash",
+                                         NULL};
 
 static int holds(const char *op, double value, double bound)
 {

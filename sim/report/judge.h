@@ -6,18 +6,18 @@
 #include "report/rundata.h"
 
 struct judge_invariant {
-    const char *figure;      /* summary.json key */
-    const char *rule;        /* the invariant in words */
-    const char *default_op;  /* "==" */
-    double default_value;    /* used when the scenario sets no threshold on the figure */
+    const char *figure;     /* summary.json key */
+    const char *rule;       /* the invariant in words */
+    const char *default_op; /* "==" */
+    double default_value;   /* used when the scenario sets no threshold on the figure */
 };
 
 struct judge_kpi {
     const char *figure;
     const char *label;
-    const char *unit;        /* "ms", "share" */
+    const char *unit; /* "ms", "share" */
     int higher_is_better;
-    double target;           /* inclusive bound */
+    double target; /* inclusive bound */
 };
 
 extern const struct judge_invariant judge_invariants[];

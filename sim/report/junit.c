@@ -178,8 +178,10 @@ int junit_write(const struct run_data *rd, const char *path, char *err, int err_
         return -1;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"shipsim\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
-               "skipped=\"%d\" time=\"%.3f\">\n", c.tests, c.failures, c.skipped, t);
+    fprintf(f,
+            "<testsuites name=\"shipsim\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+            "skipped=\"%d\" time=\"%.3f\">\n",
+            c.tests, c.failures, c.skipped, t);
     fputs("  <testsuite name=\"", f);
     esc_write(f, suite);
     fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",

@@ -31,6 +31,8 @@ struct plot_ctx {
     char scripts[PATH_MAX];
     const char *png_term; /* "pngcairo" or "png" */
     struct unit x;        /* sim seconds -> x axis */
+    double end_s;         /* last sim_s of the time series (windows are clipped to it) */
+    double interval_s;    /* sim seconds per plotted point */
     char xlabel[64];
     char windows[PLOT_WORDS_BYTES_MAX];
     char title[SCENARIO_NAME_BYTES_MAX + 64];
@@ -197,11 +199,6 @@ static void put(FILE *f, double v)
         fprintf(f, " %.6g", v);
 }
 
-static double col_value(const struct ts *t, long row, int col)
-{
-    return col < 0 ? NAN : ts_value(t, row, col);
-}
-
 /* Windows as "from to kind ..." in x units, for the shading in the scripts. */
 static void build_windows(struct plot_ctx *c)
 {
@@ -216,15 +213,40 @@ static void build_windows(struct plot_ctx *c)
         for (char *p = label; *p; p++)
             if (*p == ' ' || *p == '\t')
                 *p = '_'; /* gnuplot word() splits on blanks */
+        double from = fmax(0, fmin(w->from_s, c->end_s)), to = fmax(from, fmin(w->to_s, c->end_s));
         int n = snprintf(c->windows + used, sizeof(c->windows) - used, "%s%.6g %.6g %s",
-                         used ? " " : "", w->from_s * 1000 / c->x.div, w->to_s * 1000 / c->x.div,
-                         label);
+                         used ? " " : "", from * 1000 / c->x.div, to * 1000 / c->x.div, label);
         if (n < 0 || (size_t)n >= sizeof(c->windows) - used) {
             c->windows[used] = '\0';
             break;
         }
         used += (size_t)n;
     }
+}
+
+/* Rows are merged into groups of this many so a plot has at most PLOT_POINTS_MAX points: a
+ * 5-sim-second bucket is too fine to read over a day. */
+static long group_rows(const struct ts *t)
+{
+    return (ts_rows(t) + PLOT_POINTS_MAX - 1) / PLOT_POINTS_MAX;
+}
+
+enum merge { MERGE_SUM, MERGE_MAX, MERGE_LAST };
+
+/* The merged value of col over rows [first, last]; NAN when col is absent or every cell empty. */
+static double merged(const struct ts *t, int col, long first, long last, enum merge how)
+{
+    double v = NAN;
+    for (long r = first; col >= 0 && r <= last; r++) {
+        double x = ts_value(t, r, col);
+        if (isnan(x))
+            continue;
+        if (isnan(v) || how == MERGE_LAST)
+            v = x;
+        else
+            v = how == MERGE_SUM ? v + x : fmax(v, x);
+    }
+    return v;
 }
 
 static void plot_throughput(struct plot_ctx *c)
@@ -239,14 +261,16 @@ static void plot_throughput(struct plot_ctx *c)
     if (!f)
         return;
     fputs("# t placed_per_s paid_per_s shipped_per_s delivered_per_s inflight\n", f);
+    long g = group_rows(t);
     double prev = 0;
-    for (long r = 0; r < ts_rows(t); r++) {
-        double s = ts_value(t, r, sim), width = s - prev;
+    for (long first = 0; first < ts_rows(t); first += g) {
+        long last = first + g - 1 < ts_rows(t) ? first + g - 1 : ts_rows(t) - 1;
+        double s = ts_value(t, last, sim), width = s - prev;
         prev = s;
         fprintf(f, "%.6g", s * 1000 / c->x.div);
         for (int i = 0; i < 4; i++)
-            put(f, width > 0 ? col_value(t, r, idx[i]) / width : NAN);
-        put(f, col_value(t, r, inflight));
+            put(f, width > 0 ? merged(t, idx[i], first, last, MERGE_SUM) / width : NAN);
+        put(f, merged(t, inflight, first, last, MERGE_LAST));
         fputc('\n', f);
     }
     fclose(f);
@@ -276,11 +300,13 @@ static void plot_latency_time(struct plot_ctx *c)
     FILE *f = open_dat(c, "latency_time.dat");
     if (!f)
         return;
-    fputs("# t p50 p90 p99 max\n", f);
-    for (long r = 0; r < ts_rows(t); r++) {
-        fprintf(f, "%.6g", ts_value(t, r, sim) * 1000 / c->x.div);
+    fputs("# t p50 p90 p99 max (the worst bucket of each plotted interval)\n", f);
+    long g = group_rows(t);
+    for (long first = 0; first < ts_rows(t); first += g) {
+        long last = first + g - 1 < ts_rows(t) ? first + g - 1 : ts_rows(t) - 1;
+        fprintf(f, "%.6g", ts_value(t, last, sim) * 1000 / c->x.div);
         for (int i = 0; i < 4; i++)
-            put(f, col_value(t, r, idx[i]) / u.div);
+            put(f, merged(t, idx[i], first, last, MERGE_MAX) / u.div);
         fputc('\n', f);
     }
     fclose(f);
@@ -299,8 +325,8 @@ static void plot_anomalies(struct plot_ctx *c)
     for (int i = 0; i < ts_columns(t) && n < PLOT_SERIES_MAX; i++) {
         const char *name = ts_column_name(t, i);
         int fault = strncmp(name, "fault_", 6) == 0, ev = strncmp(name, "evidence_", 9) == 0;
-        if (!fault && !ev)
-            continue;
+        if ((!fault && !ev) || !(merged(t, i, 0, ts_rows(t) - 1, MERGE_MAX) > 0))
+            continue; /* kinds that never happened would only crowd the key */
         int w = snprintf(titles + used, sizeof(titles) - used, "%s%s:%s", n ? " " : "",
                          fault ? "fault" : "evidence", name + (fault ? 6 : 9));
         if (w < 0 || (size_t)w >= sizeof(titles) - used)
@@ -309,22 +335,25 @@ static void plot_anomalies(struct plot_ctx *c)
         idx[n++] = i;
     }
     if (n == 0) {
-        add_note(c->set, "anomalies: no fault_* or evidence_* columns.");
+        add_note(c->set, "anomalies: no fault or evidence recorded over time.");
         return;
     }
     FILE *f = open_dat(c, "anomalies.dat");
     if (!f)
         return;
     fprintf(f, "# t %s\n", titles);
-    for (long r = 0; r < ts_rows(t); r++) {
-        fprintf(f, "%.6g", ts_value(t, r, sim) * 1000 / c->x.div);
+    long g = group_rows(t);
+    for (long first = 0; first < ts_rows(t); first += g) {
+        long last = first + g - 1 < ts_rows(t) ? first + g - 1 : ts_rows(t) - 1;
+        fprintf(f, "%.6g", ts_value(t, last, sim) * 1000 / c->x.div);
         for (int i = 0; i < n; i++)
-            put(f, ts_value(t, r, idx[i]));
+            put(f, merged(t, idx[i], first, last, MERGE_SUM));
         fputc('\n', f);
     }
     fclose(f);
-    const char *args[] = {"anomalies.dat", c->xlabel, titles, c->title,
-                          "records per time bucket (count)"};
+    char ylabel[64];
+    snprintf(ylabel, sizeof(ylabel), "records per %.0f sim-s (count)", c->interval_s);
+    const char *args[] = {"anomalies.dat", c->xlabel, titles, c->title, ylabel};
     draw(c, "anomalies", "Anomalies and evidence by kind", "anomalies.gp", args, 5);
 }
 
@@ -346,15 +375,25 @@ static void plot_latency_dist(struct plot_ctx *c)
             continue;
         fputs("# 1/(1-percentile) value\n", f);
         const struct hgrm *h = rd->stages[s].hist;
-        for (int i = 0; i < h->row_count; i++)
-            if (isfinite(h->rows[i].inverse))
+        int points = 0;
+        for (int i = 0; i < h->row_count; i++) {
+            if (isfinite(h->rows[i].inverse) && h->rows[i].value > 0) {
                 fprintf(f, "%.6g %.6g\n", h->rows[i].inverse, h->rows[i].value / u.div);
+                points++;
+            }
+        }
         fclose(f);
+        if (points == 0)
+            continue; /* an empty histogram (no sample for that stage) */
         int w = snprintf(files + used, sizeof(files) - used, "%s%s %s", used ? " " : "", name,
                          rd->stages[s].name);
         if (w < 0 || (size_t)w >= sizeof(files) - used)
             break;
         used += (size_t)w;
+    }
+    if (used == 0) {
+        add_note(c->set, "latency distribution: every latency-*.hgrm is empty.");
+        return;
     }
     char ylabel[64];
     snprintf(ylabel, sizeof(ylabel), "latency from payment (sim %s, log scale)", u.name);
@@ -415,8 +454,11 @@ static void setup_axes(struct plot_ctx *c)
     double max_s = 0;
     const struct ts *t = c->rd->ts;
     int sim = t ? ts_column_index(t, "sim_s") : -1;
-    if (sim >= 0 && ts_rows(t) > 0)
+    if (sim >= 0 && ts_rows(t) > 0) {
         max_s = ts_value(t, ts_rows(t) - 1, sim);
+        c->interval_s = max_s / (double)((ts_rows(t) + group_rows(t) - 1) / group_rows(t));
+    }
+    c->end_s = max_s > 0 ? max_s : INFINITY;
     c->x = time_unit(max_s * 1000);
     if (c->x.div < 1e3)
         c->x = (struct unit){1e3, "s"};

@@ -180,8 +180,7 @@ static void read_summary_doc(struct run_data *rd, const cJSON *doc)
     {
         for (int i = 0; i < rd->figure_count; i++) {
             if (strcmp(rd->figures[i].name, item->string) == 0 && cJSON_IsString(item))
-                copy_str(rd->figures[i].reason, sizeof(rd->figures[i].reason),
-                         item->valuestring);
+                copy_str(rd->figures[i].reason, sizeof(rd->figures[i].reason), item->valuestring);
         }
     }
 }
@@ -246,9 +245,11 @@ static void read_scenario_doc(struct run_data *rd, const cJSON *doc)
         double from = 0, to = duration;
         if (cJSON_GetArraySize(win) == 2) {
             from = cJSON_IsNumber(cJSON_GetArrayItem(win, 0))
-                       ? cJSON_GetArrayItem(win, 0)->valuedouble : 0;
+                       ? cJSON_GetArrayItem(win, 0)->valuedouble
+                       : 0;
             to = cJSON_IsNumber(cJSON_GetArrayItem(win, 1))
-                     ? cJSON_GetArrayItem(win, 1)->valuedouble : duration;
+                     ? cJSON_GetArrayItem(win, 1)->valuedouble
+                     : duration;
         }
         const char *target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "target"));
         add_window(rd, kind, from, to, num_or(f, "probability", 1), target ? target : "*");
@@ -555,8 +556,7 @@ int run_faults_read(const char *path, struct run_fault **out, int *count, char *
         }
         cJSON *doc = cJSON_Parse(line);
         if (!cJSON_IsObject(doc) || fault_from_json(doc, &(*out)[*count]) != 0) {
-            set_err(err, err_len, "%s:%ld: not a JSON object with a string \"kind\"", path,
-                    lineno);
+            set_err(err, err_len, "%s:%ld: not a JSON object with a string \"kind\"", path, lineno);
             rc = -1;
         } else {
             (*count)++;

@@ -17,18 +17,18 @@
 #define RUN_FIGURE_NAME_BYTES_MAX 96 /* "faults_injected.lost_order" */
 #define RUN_REASON_BYTES_MAX 256
 #define RUN_THRESHOLDS_MAX 128
-#define RUN_WINDOWS_MAX 512          /* fault rule windows + crash instants from scenario.json */
-#define RUN_VIOLATIONS_KEPT_MAX 200  /* violations kept with their timelines */
-#define RUN_TIMELINE_ITEMS_MAX 64    /* timeline entries kept per violation */
+#define RUN_WINDOWS_MAX 512         /* fault rule windows + crash instants from scenario.json */
+#define RUN_VIOLATIONS_KEPT_MAX 200 /* violations kept with their timelines */
+#define RUN_TIMELINE_ITEMS_MAX 64   /* timeline entries kept per violation */
 #define RUN_TIMELINE_ITEM_BYTES_MAX 512
-#define RUN_STAGES_MAX 16            /* latency-<stage>.hgrm files */
+#define RUN_STAGES_MAX 16 /* latency-<stage>.hgrm files */
 #define RUN_NOTES_BYTES_MAX 4096
 #define RUN_JSONL_LINE_BYTES_MAX (64 * 1024)
 #define RUN_FILE_BYTES_MAX (64 * 1024 * 1024) /* summary.json / scenario.json read limit */
 
 struct run_figure {
     char name[RUN_FIGURE_NAME_BYTES_MAX];
-    int present;                       /* 1: value holds a number; 0: null in summary.json */
+    int present; /* 1: value holds a number; 0: null in summary.json */
     double value;
     char reason[RUN_REASON_BYTES_MAX]; /* from "unavailable" when null ("" when none given) */
 };
@@ -36,7 +36,7 @@ struct run_figure {
 struct run_threshold {
     char figure[RUN_FIGURE_NAME_BYTES_MAX];
     char condition[80];
-    int has_value;                     /* 0 when the figure was null */
+    int has_value; /* 0 when the figure was null */
     double value;
     int pass;
 };
@@ -46,20 +46,20 @@ struct run_window {
     char kind[48];
     double from_s;
     double to_s;
-    double probability;                /* 1 for crashes */
-    char target[ENDPOINT_BYTES_MAX];   /* rule target, or the crashed process */
+    double probability;              /* 1 for crashes */
+    char target[ENDPOINT_BYTES_MAX]; /* rule target, or the crashed process */
 };
 
 struct run_violation {
     char invariant[RUN_FIGURE_NAME_BYTES_MAX];
     char order_id[ORDER_ID_BYTES_MAX * 2];
-    int item_count;                    /* timeline entries kept */
-    int items_total;                   /* timeline entries in the file */
+    int item_count;  /* timeline entries kept */
+    int items_total; /* timeline entries in the file */
     char items[RUN_TIMELINE_ITEMS_MAX][RUN_TIMELINE_ITEM_BYTES_MAX]; /* compact JSON each */
 };
 
 struct run_stage {
-    char name[32];                     /* "ship" from latency-ship.hgrm */
+    char name[32]; /* "ship" from latency-ship.hgrm */
     struct hgrm *hist;
 };
 
@@ -69,7 +69,7 @@ struct run_data {
     int have_summary;
     char scenario_name[SCENARIO_NAME_BYTES_MAX];
     char git_revision[64];
-    char verdict[16];                  /* "pass" | "fail" | "" */
+    char verdict[16]; /* "pass" | "fail" | "" */
     int have_seed;
     uint64_t seed;
     struct run_figure figures[RUN_FIGURES_MAX];
@@ -82,17 +82,17 @@ struct run_data {
     struct run_window windows[RUN_WINDOWS_MAX];
     int window_count;
     /* violations.jsonl: kept ones, and the total per file */
-    struct run_violation *violations;  /* RUN_VIOLATIONS_KEPT_MAX entries allocated */
+    struct run_violation *violations; /* RUN_VIOLATIONS_KEPT_MAX entries allocated */
     int violation_count;
     int violations_total;
     /* timeseries.csv and latency-*.hgrm */
-    struct ts *ts;                     /* NULL when missing */
+    struct ts *ts; /* NULL when missing */
     struct run_stage stages[RUN_STAGES_MAX];
     int stage_count;
     /* faults.jsonl / evidence.jsonl line counts (-1 when the file is missing) */
     long fault_lines;
     long evidence_lines;
-    char notes[RUN_NOTES_BYTES_MAX];   /* "\n"-separated: what was missing or unreadable */
+    char notes[RUN_NOTES_BYTES_MAX]; /* "\n"-separated: what was missing or unreadable */
 };
 
 /* Read the folder. Returns NULL with err filled when summary.json is missing or not valid JSON

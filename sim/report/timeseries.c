@@ -12,8 +12,8 @@ struct ts {
     char names[TS_COLUMNS_MAX][TS_COLUMN_NAME_BYTES_MAX];
     int columns;
     long rows;
-    long capacity;           /* rows allocated */
-    double *cells;           /* rows * columns, row-major */
+    long capacity; /* rows allocated */
+    double *cells; /* rows * columns, row-major */
 };
 
 struct ts_writer {
@@ -114,8 +114,8 @@ static int parse_row(struct ts *t, char *line, long lineno, const char *path, ch
     char *fields[TS_COLUMNS_MAX + 1];
     int n = split_commas(line, fields, TS_COLUMNS_MAX + 1);
     if (n < 0 || n > t->columns) {
-        set_err(err, err_len, "%s:%ld: more cells than the %d columns of the header", path,
-                lineno, t->columns);
+        set_err(err, err_len, "%s:%ld: more cells than the %d columns of the header", path, lineno,
+                t->columns);
         return -1;
     }
     if (t->rows >= TS_ROWS_MAX) {
@@ -234,8 +234,8 @@ double ts_value(const struct ts *t, long row, int col)
     return t->cells[row * t->columns + col];
 }
 
-struct ts_writer *ts_writer_open(const char *path, const char *const *columns, int count,
-                                 char *err, int err_len)
+struct ts_writer *ts_writer_open(const char *path, const char *const *columns, int count, char *err,
+                                 int err_len)
 {
     if (count <= 0 || count > TS_COLUMNS_MAX) {
         set_err(err, err_len, "%s: column count %d not in 1..%d", path, count, TS_COLUMNS_MAX);
@@ -244,8 +244,10 @@ struct ts_writer *ts_writer_open(const char *path, const char *const *columns, i
     for (int i = 0; i < count; i++) {
         size_t len = strlen(columns[i]);
         if (len == 0 || len >= TS_COLUMN_NAME_BYTES_MAX || strpbrk(columns[i], ",\"\r\n")) {
-            set_err(err, err_len, "%s: column %d name \"%.40s\" is empty, too long or has a "
-                    "comma, quote or newline", path, i + 1, columns[i]);
+            set_err(err, err_len,
+                    "%s: column %d name \"%.40s\" is empty, too long or has a "
+                    "comma, quote or newline",
+                    path, i + 1, columns[i]);
             return NULL;
         }
     }

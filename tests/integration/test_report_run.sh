@@ -36,7 +36,8 @@ out=$("$shipsim" compare "$D" "$D" 2>&1); rc=$?
 [ $rc = 0 ] || die "compare D D exit $rc: $out"
 out=$(timeout 300 "$shipsim" replay "$D" --out "$work/replay" 2>&1); rc=$?
 [ $rc = 0 ] || die "replay D exit $rc: $out"
-grep -q "all matched" <<<"$out" || die "replay: $out"
+grep -qE "all (decisions both runs reached )?matched" <<<"$out" || die "replay: $out"
+echo "$out" | tail -1
 
 [ $fail = 0 ] && echo "ok: run, report, compare, replay"
 exit $fail

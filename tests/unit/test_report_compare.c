@@ -26,8 +26,7 @@ static void test_rule(void **state)
     assert_int_equal(compare_figure("oversold_units", 1, 3, 1, 3, &m), CMP_SAME);
     assert_int_equal(compare_figure("forged_accepted", 1, 0, 0, NAN, &m), CMP_REGRESSION);
     /* latency: worse by > 10% and > 1000 ms */
-    assert_int_equal(compare_figure("p99_ship_latency_ms", 1, 100000, 1, 109000, &m),
-                     CMP_CHANGED);
+    assert_int_equal(compare_figure("p99_ship_latency_ms", 1, 100000, 1, 109000, &m), CMP_CHANGED);
     assert_int_equal(compare_figure("p99_ship_latency_ms", 1, 100000, 1, 111000, &m),
                      CMP_REGRESSION);
     assert_int_equal(compare_figure("p50_waybill_latency_ms", 1, 2000, 1, 2900, &m),
@@ -36,13 +35,11 @@ static void test_rule(void **state)
                      CMP_REGRESSION);
     assert_int_equal(compare_figure("sync_lag_p50_ms", 1, 2000000, 1, 1500000, &m), CMP_BETTER);
     /* KPIs with absolute margins */
-    assert_int_equal(compare_figure("exception_order_rate", 1, 0.010, 1, 0.0115, &m),
-                     CMP_CHANGED);
+    assert_int_equal(compare_figure("exception_order_rate", 1, 0.010, 1, 0.0115, &m), CMP_CHANGED);
     assert_int_equal(compare_figure("exception_order_rate", 1, 0.010, 1, 0.013, &m),
                      CMP_REGRESSION);
     assert_int_equal(compare_figure("inventory_accuracy", 1, 0.999, 1, 0.9985, &m), CMP_CHANGED);
-    assert_int_equal(compare_figure("inventory_accuracy", 1, 0.999, 1, 0.997, &m),
-                     CMP_REGRESSION);
+    assert_int_equal(compare_figure("inventory_accuracy", 1, 0.999, 1, 0.997, &m), CMP_REGRESSION);
     assert_int_equal(compare_figure("shipped_within_24h_share", 1, 0.99, 1, 0.97, &m),
                      CMP_REGRESSION);
     assert_int_equal(compare_figure("fault_detection_rate", 1, 0.9, 1, 1.0, &m), CMP_BETTER);

@@ -58,10 +58,20 @@ static void test_differences_found(void **state)
     assert_int_equal(r.matched, 51);
     assert_int_equal(r.only_old, 2);
     assert_int_equal(r.only_new, 2);
-    assert_non_null(strstr(out, "only in the original run: lost_order|2208100003AB|0"));
-    assert_non_null(strstr(out, "only in the replay: lost_order|2208100003AB|1"));
-    assert_non_null(strstr(out, "only in the original run: lost_order|2208100005AB|0"));
-    assert_non_null(strstr(out, "only in the replay: lost_order|220810999AB|0"));
+    /* 003: attempt 0 in the original, 1 in the replay: the replay reached attempt 0 and decided
+     * otherwise (mismatch); the original's last attempt was 0 (its 1 is beyond reach).
+     * 005 gone and 999 new: never seen by the other log at all (mismatches). */
+    assert_int_equal(r.mismatched, 3);
+    assert_int_equal(r.beyond_reach, 1);
+    assert_non_null(
+        strstr(out, "only in the original run: lost_order|order/get_order_list|2208100003AB|0"));
+    assert_non_null(strstr(
+        out, "only in the replay: lost_order|order/get_order_list|2208100003AB|1 (beyond the other "
+             "run's last attempt)"));
+    assert_non_null(
+        strstr(out, "only in the original run: lost_order|order/get_order_list|2208100005AB|0"));
+    assert_non_null(
+        strstr(out, "only in the replay: lost_order|order/get_order_list|220810999AB|0"));
     free(out);
     /* empty logs against each other match trivially; against a full one they do not */
     assert_int_equal(replay_compare(a, 0, b, 0, &r, NULL), 0);
@@ -73,17 +83,50 @@ static void test_differences_found(void **state)
     free(b);
 }
 
+/* The core polled an order fewer times in one run: the faults on its later attempts are beyond
+ * that run's reach, not a different decision. */
+static void test_beyond_reach(void **state)
+{
+    (void)state;
+    struct run_fault old_log[] = {
+        {.kind = "lost_order", .order = "X", .attempt = 0},
+        {.kind = "lost_order", .order = "X", .attempt = 3},
+        {.kind = "lost_order", .order = "Y", .attempt = 2},
+    };
+    struct run_fault new_log[] = {
+        {.kind = "lost_order", .order = "X", .attempt = 0},
+        {.kind = "lost_order", .order = "Y", .attempt = 2},
+        {.kind = "lost_order", .order = "Y", .attempt = 5},
+    };
+    struct replay_result r;
+    assert_int_equal(replay_compare(old_log, 3, new_log, 3, &r, NULL), 0);
+    assert_int_equal(r.matched, 2);
+    assert_int_equal(r.beyond_reach, 2);
+    assert_int_equal(r.mismatched, 0);
+    /* a first attempt is always reached: a different kind there is a mismatch... */
+    new_log[2].attempt = 0;
+    snprintf(new_log[2].kind, sizeof(new_log[2].kind), "duplicate_order");
+    assert_int_equal(replay_compare(old_log, 3, new_log, 3, &r, NULL), 0);
+    assert_int_equal(r.beyond_reach, 1);
+    assert_int_equal(r.mismatched, 1);
+    /* ...while a later attempt of a subject the other run never logged may just not be reached */
+    new_log[2].attempt = 4;
+    assert_int_equal(replay_compare(old_log, 3, new_log, 3, &r, NULL), 0);
+    assert_int_equal(r.beyond_reach, 2);
+    assert_int_equal(r.mismatched, 0);
+}
+
 static void test_keys(void **state)
 {
     (void)state;
-    struct run_fault f = {.kind = "crash", .order = "", .attempt = 0, .rule = 2,
-                          .endpoint = "syncd", .sim_ms = 5};
+    struct run_fault f = {
+        .kind = "crash", .order = "", .attempt = 0, .rule = 2, .endpoint = "syncd", .sim_ms = 5};
     char key[REPLAY_KEY_BYTES_MAX];
     replay_key(&f, key, sizeof(key));
-    assert_string_equal(key, "crash|@syncd|rule 2|0");
-    struct run_fault g = {.kind = "lost_order", .order = "X1", .attempt = 3};
+    assert_string_equal(key, "crash|syncd|rule 2|0");
+    struct run_fault g = {.kind = "lost_order", .order = "X1", .attempt = 3, .endpoint = "push"};
     replay_key(&g, key, sizeof(key));
-    assert_string_equal(key, "lost_order|X1|3");
+    assert_string_equal(key, "lost_order|push|X1|3");
 }
 
 static void test_bad_log(void **state)
@@ -92,7 +135,8 @@ static void test_bad_log(void **state)
     char path[] = "/tmp/shipsim-faults-XXXXXX", err[256];
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    const char *text = "{\"kind\":\"lost_order\",\"order\":\"A\",\"attempt\":0}\n\n{\"order\":\"B\"}\n";
+    const char *text =
+        "{\"kind\":\"lost_order\",\"order\":\"A\",\"attempt\":0}\n\n{\"order\":\"B\"}\n";
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     struct run_fault *out = NULL;
@@ -101,8 +145,7 @@ static void test_bad_log(void **state)
     assert_non_null(strstr(err, ":3: not a JSON object with a string \"kind\""));
     assert_null(out);
     unlink(path);
-    assert_int_equal(run_faults_read("/nonexistent/faults.jsonl", &out, &n, err, sizeof(err)),
-                     -1);
+    assert_int_equal(run_faults_read("/nonexistent/faults.jsonl", &out, &n, err, sizeof(err)), -1);
 }
 
 int main(void)
@@ -110,6 +153,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_decisions_match),
         cmocka_unit_test(test_differences_found),
+        cmocka_unit_test(test_beyond_reach),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_bad_log),
     };

@@ -131,10 +131,10 @@ static void test_missing_inputs_are_noted(void **state)
     (void)state;
     char dir[256], note[1024], err[512], path[512];
     copy_fixture(dir, sizeof(dir));
-    static const char *const gone[] = {"timeseries.csv", "violations.jsonl", "scenario.json",
-                                       "latency-ship.hgrm", "latency-track.hgrm",
-                                       "latency-waybill.hgrm", "latency-deliver.hgrm",
-                                       "faults.jsonl", "evidence.jsonl"};
+    static const char *const gone[] = {
+        "timeseries.csv",       "violations.jsonl",   "scenario.json",
+        "latency-ship.hgrm",    "latency-track.hgrm", "latency-waybill.hgrm",
+        "latency-deliver.hgrm", "faults.jsonl",       "evidence.jsonl"};
     for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, gone[i]);
         assert_int_equal(unlink(path), 0);
