@@ -221,7 +221,9 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     int64_t wall = run_wall_ms(rc);
-    if (rc->phase == PHASE_LOAD && loadgen_done(rc->lg)) {
+    /* The load lasts its whole sim duration, even when the last stretch schedules nothing. */
+    if (rc->phase == PHASE_LOAD && loadgen_done(rc->lg) &&
+        simclock_now_ms(&rc->clock) >= loadgen_end_ms(rc->lg)) {
         rc->phase = PHASE_DRAIN;
         rc->drain_started_ms = wall;
         rc->drain_deadline_ms = wall + (int64_t)simclock_wall_ms(&rc->clock,
