@@ -19,7 +19,7 @@ struct figure {
     char reason[CHECK_REASON_BYTES_MAX];
 };
 
-struct violation {                  /* one (order, invariant) pair */
+struct violation { /* one (order, invariant) pair */
     char order_id[ORDER_ID_BYTES_MAX];
     char kind[32];
 };
@@ -36,9 +36,9 @@ struct check {
     int figure_count;
     struct hdr *stage[STAGE_COUNT];
     struct hdr *sync_lag;
-    struct violation *violations;   /* pairs, sorted by order after check_run */
+    struct violation *violations; /* pairs, sorted by order after check_run */
     int pair_count;
-    int violation_count;            /* distinct orders */
+    int violation_count; /* distinct orders */
     long violations_dropped;
     struct threshold_result thresholds[SCENARIO_THRESHOLDS_MAX];
     int threshold_count;
@@ -151,8 +151,7 @@ static void violate(struct check *c, const char *order_id, const char *kind)
 
 static int cmp_violation(const void *a, const void *b)
 {
-    return strcmp(((const struct violation *)a)->order_id,
-                  ((const struct violation *)b)->order_id);
+    return strcmp(((const struct violation *)a)->order_id, ((const struct violation *)b)->order_id);
 }
 
 static void violations_group(struct check *c)
@@ -363,9 +362,9 @@ static int state_rank(const char *s)
     static const struct {
         const char *name;
         int rank;
-    } ranks[] = {{"new", 0},       {"paid", 1},       {"hold", 1},      {"waybilled", 2},
-                 {"shipped", 3},   {"in_transit", 4}, {"delivered", 5}, {"returned", 5},
-                 {"cancelled", 9}};
+    } ranks[] = {{"new", 0},       {"paid", 1},     {"hold", 1},
+                 {"waybilled", 2}, {"shipped", 3},  {"in_transit", 4},
+                 {"delivered", 5}, {"returned", 5}, {"cancelled", 9}};
     for (size_t i = 0; i < ARRAY_LEN(ranks); i++)
         if (strcmp(ranks[i].name, s) == 0)
             return ranks[i].rank;
@@ -392,8 +391,11 @@ static int history_regresses(const struct rec_core_order *k)
 static int utf8_valid(const unsigned char *s)
 {
     while (*s) {
-        int extra = *s < 0x80 ? 0 : (*s >> 5) == 6 ? 1 : (*s >> 4) == 14 ? 2 : (*s >> 3) == 30 ? 3
-                                                                                           : -1;
+        int extra = *s < 0x80         ? 0
+                    : (*s >> 5) == 6  ? 1
+                    : (*s >> 4) == 14 ? 2
+                    : (*s >> 3) == 30 ? 3
+                                      : -1;
         if (extra < 0 || (extra == 1 && *s < 0xc2))
             return 0;
         s++;
@@ -616,8 +618,8 @@ static int detected_by_order(const struct rec_event **by_order, size_t n, const 
 static int detected_in_window(const struct records *r, int64_t at, int fault_kind,
                               const char *const *kinds)
 {
-    int64_t window = fault_kind == FAULT_TRACKING_STALL ? CHECK_DETECT_STALL_WINDOW_MS
-                                                        : CHECK_DETECT_WINDOW_MS;
+    int64_t window =
+        fault_kind == FAULT_TRACKING_STALL ? CHECK_DETECT_STALL_WINDOW_MS : CHECK_DETECT_WINDOW_MS;
     int64_t from = at - CHECK_CLOCK_SLACK_MS_MIN;
     size_t lo = 0;
     size_t hi = r->evidence_count;
@@ -658,8 +660,8 @@ static int detection(struct check *c, long *detectable, long *detected)
     const struct records *r = c->rec;
     size_t n = r->fault_count;
     struct detect_unit *units = calloc(n ? n : 1, sizeof(*units));
-    const struct rec_event **by_order = calloc(r->evidence_count ? r->evidence_count : 1,
-                                               sizeof(*by_order));
+    const struct rec_event **by_order =
+        calloc(r->evidence_count ? r->evidence_count : 1, sizeof(*by_order));
     if (units == NULL || by_order == NULL) {
         free(units);
         free(by_order);
@@ -970,7 +972,7 @@ struct sbuf {
 };
 
 struct timeline {
-    const char *order_id;     /* points into c->violations */
+    const char *order_id; /* points into c->violations */
     int first_pair, pair_count;
     struct sbuf part[TL_PARTS];
 };

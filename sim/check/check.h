@@ -36,11 +36,11 @@
 #define CHECK_FIGURES_MAX 256
 #define CHECK_FIGURE_NAME_BYTES_MAX 64
 #define CHECK_REASON_BYTES_MAX 160
-#define CHECK_VIOLATIONS_MAX 20000          /* orders written to violations.jsonl */
-#define CHECK_DETECT_WINDOW_MS (3600 * 1000LL)        /* keyless fault -> evidence, sim ms */
+#define CHECK_VIOLATIONS_MAX 20000             /* orders written to violations.jsonl */
+#define CHECK_DETECT_WINDOW_MS (3600 * 1000LL) /* keyless fault -> evidence, sim ms */
 #define CHECK_DETECT_STALL_WINDOW_MS (25 * 3600 * 1000LL)
-#define CHECK_EVIDENCE_SCAN_MAX 100000      /* evidence lines looked at per keyless fault */
-#define CHECK_CLOCK_SLACK_MS_MIN 1000       /* cross-process sim clock slack */
+#define CHECK_EVIDENCE_SCAN_MAX 100000 /* evidence lines looked at per keyless fault */
+#define CHECK_CLOCK_SLACK_MS_MIN 1000  /* cross-process sim clock slack */
 
 enum check_stage { STAGE_WAYBILL = 0, STAGE_SHIP, STAGE_TRACK, STAGE_DELIVER, STAGE_COUNT };
 
@@ -51,17 +51,17 @@ struct check;
 struct check_input {
     const struct scenario *sc;
     const struct records *rec;
-    int64_t run_start_ms;         /* sim time of the run start (the clock epoch) */
-    int64_t load_end_ms;          /* sim time the load stopped */
-    const double *sched_pay_ms;   /* scheduled pay sim ms by order seq (NAN: unknown); or NULL */
+    int64_t run_start_ms;       /* sim time of the run start (the clock epoch) */
+    int64_t load_end_ms;        /* sim time the load stopped */
+    const double *sched_pay_ms; /* scheduled pay sim ms by order seq (NAN: unknown); or NULL */
     int64_t sched_count;
-    double clock_slack_ms;        /* tolerance between processes' sim clocks */
+    double clock_slack_ms; /* tolerance between processes' sim clocks */
 };
 
 /* Compute every figure. in->rec must outlive the result (faults and evidence lines are read
  * again by check_write_violations). NULL on allocation failure. */
 struct check *check_run(const struct check_input *in);
-void check_free(struct check *c);   /* NULL is a no-op */
+void check_free(struct check *c); /* NULL is a no-op */
 
 /* Figures by summary name ("lost_orders", "faults_injected.crash", "p99_ship_latency_ms").
  * check_get: 1 with *value when available, 0 when unavailable (*reason set when non-NULL),
@@ -77,7 +77,7 @@ const char *check_figure(const struct check *c, int i, int *available, double *v
 /* The latency histogram of a stage (sim ms) and of the sync lag. Owned by c. */
 const struct hdr *check_stage_hist(const struct check *c, enum check_stage s);
 const struct hdr *check_sync_lag_hist(const struct check *c);
-const char *check_stage_name(enum check_stage s);   /* "waybill", "ship", "track", "deliver" */
+const char *check_stage_name(enum check_stage s); /* "waybill", "ship", "track", "deliver" */
 
 /* The evidence kinds that detect a fault kind (NULL-terminated), or NULL when the core cannot
  * see that kind (latency, crash). */

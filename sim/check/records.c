@@ -90,7 +90,8 @@ static char **get_contexts(const cJSON *arr, int *count)
     if (out == NULL)
         return NULL;
     const cJSON *ev;
-    cJSON_ArrayForEach(ev, arr) {
+    cJSON_ArrayForEach(ev, arr)
+    {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(ev, "context");
         out[*count] = strdup(cJSON_IsString(c) && c->valuestring ? c->valuestring : "");
         if (out[*count] != NULL)
@@ -150,7 +151,8 @@ static int platform_line(struct records *r, const cJSON *o, const char *line)
     char type[16];
     get_str(o, "type", type, sizeof(type));
     if (strcmp(type, "order") == 0) {
-        struct rec_order *x = grow((void **)&r->orders, &r->order_count, &r->cap_orders, sizeof(*x));
+        struct rec_order *x =
+            grow((void **)&r->orders, &r->order_count, &r->cap_orders, sizeof(*x));
         if (x == NULL)
             return -1;
         get_str(o, "order_id", x->order_id, sizeof(x->order_id));
@@ -215,7 +217,8 @@ static void core_lists(struct rec_core_order *x, const cJSON *o)
 {
     const cJSON *it;
     const cJSON *wbs = cJSON_GetObjectItemCaseSensitive(o, "waybills");
-    cJSON_ArrayForEach(it, wbs) {
+    cJSON_ArrayForEach(it, wbs)
+    {
         if (x->waybill_count >= REC_WAYBILLS_PER_ORDER_MAX)
             break;
         struct rec_core_waybill *w = &x->waybills[x->waybill_count++];
@@ -224,7 +227,8 @@ static void core_lists(struct rec_core_order *x, const cJSON *o)
         get_str(it, "status", w->status, sizeof(w->status));
     }
     const cJSON *hist = cJSON_GetObjectItemCaseSensitive(o, "history");
-    cJSON_ArrayForEach(it, hist) {
+    cJSON_ArrayForEach(it, hist)
+    {
         if (x->history_count >= REC_HISTORY_MAX)
             break;
         const cJSON *s = cJSON_GetArrayItem(it, 0);
@@ -235,8 +239,7 @@ static void core_lists(struct rec_core_order *x, const cJSON *o)
         snprintf(st->state, sizeof(st->state), "%s", s->valuestring);
         st->ms = (int64_t)ms->valuedouble;
     }
-    x->contexts = get_contexts(cJSON_GetObjectItemCaseSensitive(o, "tracking"),
-                               &x->context_count);
+    x->contexts = get_contexts(cJSON_GetObjectItemCaseSensitive(o, "tracking"), &x->context_count);
 }
 
 static int state_line(struct records *r, const cJSON *o, const char *line)
@@ -244,7 +247,8 @@ static int state_line(struct records *r, const cJSON *o, const char *line)
     char type[16];
     get_str(o, "type", type, sizeof(type));
     if (strcmp(type, "order") == 0) {
-        struct rec_core_order *x = grow((void **)&r->core, &r->core_count, &r->cap_core, sizeof(*x));
+        struct rec_core_order *x =
+            grow((void **)&r->core, &r->core_count, &r->cap_core, sizeof(*x));
         if (x == NULL)
             return -1;
         get_str(o, "order_id", x->order_id, sizeof(x->order_id));
@@ -337,8 +341,7 @@ static int cmp_core(const void *a, const void *b)
 
 static int cmp_parcel(const void *a, const void *b)
 {
-    return strcmp(((const struct rec_parcel *)a)->waybill,
-                  ((const struct rec_parcel *)b)->waybill);
+    return strcmp(((const struct rec_parcel *)a)->waybill, ((const struct rec_parcel *)b)->waybill);
 }
 
 static int cmp_stock(const void *a, const void *b)
@@ -492,7 +495,8 @@ static double sum_members(const cJSON *obj)
 {
     double sum = 0;
     const cJSON *it;
-    cJSON_ArrayForEach(it, obj) {
+    cJSON_ArrayForEach(it, obj)
+    {
         if (cJSON_IsNumber(it))
             sum += it->valuedouble;
     }

@@ -18,10 +18,10 @@
 #define REC_KIND_BYTES_MAX 32
 #define REC_WAYBILLS_PER_ORDER_MAX 8
 #define REC_HISTORY_MAX 24
-#define REC_LINE_BYTES_MAX (1024 * 1024)   /* one JSON line */
-#define REC_ROWS_MAX 5000000L              /* rows of one table */
+#define REC_LINE_BYTES_MAX (1024 * 1024) /* one JSON line */
+#define REC_ROWS_MAX 5000000L            /* rows of one table */
 
-struct rec_order {                 /* mockplat truth */
+struct rec_order { /* mockplat truth */
     char order_id[ORDER_ID_BYTES_MAX];
     char shop[SHOP_NAME_BYTES_MAX];
     int64_t seq;
@@ -31,25 +31,25 @@ struct rec_order {                 /* mockplat truth */
     char carrier[CARRIER_CODE_BYTES_MAX];
 };
 
-struct rec_sku {                   /* mockplat truth */
+struct rec_sku { /* mockplat truth */
     char sku[SKU_BYTES_MAX];
     int64_t initial, committed, available;
 };
 
-struct rec_waybill {               /* mockcarrier truth */
+struct rec_waybill { /* mockcarrier truth */
     char carrier[CARRIER_CODE_BYTES_MAX];
     char waybill[WAYBILL_BYTES_MAX];
     char order_ref[ORDER_ID_BYTES_MAX];
     int64_t create_ms, cancel_ms;
-    int duplicate;                 /* duplicate_of was set */
+    int duplicate; /* duplicate_of was set */
 };
 
-struct rec_parcel {                /* mockcarrier truth */
+struct rec_parcel { /* mockcarrier truth */
     char carrier[CARRIER_CODE_BYTES_MAX];
     char waybill[WAYBILL_BYTES_MAX];
     char order_ref[ORDER_ID_BYTES_MAX];
-    int64_t first_event_ms;        /* REC_NONE without events */
-    char **contexts;               /* the true events' context texts, malloc'd */
+    int64_t first_event_ms; /* REC_NONE without events */
+    char **contexts;        /* the true events' context texts, malloc'd */
     int context_count;
 };
 
@@ -64,10 +64,10 @@ struct rec_step {
     int64_t ms;
 };
 
-struct rec_core_order {            /* syncd state */
+struct rec_core_order { /* syncd state */
     char order_id[ORDER_ID_BYTES_MAX];
     char state[REC_STATE_BYTES_MAX];
-    int held;                      /* state hold with a non-empty hold_reason */
+    int held; /* state hold with a non-empty hold_reason */
     char carrier[CARRIER_CODE_BYTES_MAX];
     char waybill[WAYBILL_BYTES_MAX];
     struct rec_core_waybill waybills[REC_WAYBILLS_PER_ORDER_MAX];
@@ -75,42 +75,49 @@ struct rec_core_order {            /* syncd state */
     int64_t seen_ms, pay_ms, waybill_ms, ship_ms, pickup_ms, deliver_ms;
     struct rec_step history[REC_HISTORY_MAX];
     int history_count;
-    char **contexts;               /* stored tracking contexts, malloc'd */
+    char **contexts; /* stored tracking contexts, malloc'd */
     int context_count;
 };
 
-struct rec_stock {                 /* syncd state */
+struct rec_stock { /* syncd state */
     char sku[SKU_BYTES_MAX];
     int64_t on_hand;
 };
 
-struct rec_event {                 /* an evidence or fault line */
+struct rec_event { /* an evidence or fault line */
     int64_t sim_ms;
     char kind[REC_KIND_BYTES_MAX];
     char order_id[ORDER_ID_BYTES_MAX]; /* "" when none */
-    char *line;                    /* the raw line, malloc'd, for timelines and merging */
+    char *line;                        /* the raw line, malloc'd, for timelines and merging */
 };
 
 struct records {
-    struct rec_order *orders;       size_t order_count;
-    struct rec_sku *skus;           size_t sku_count;
-    struct rec_waybill *waybills;   size_t waybill_count;
-    struct rec_parcel *parcels;     size_t parcel_count;
-    struct rec_core_order *core;    size_t core_count;
-    struct rec_stock *stock;        size_t stock_count;
-    struct rec_event *evidence;     size_t evidence_count;
-    struct rec_event *faults;       size_t fault_count;
-    int have_state;                 /* a state dump was read */
-    int have_evidence;              /* an evidence journal was read */
+    struct rec_order *orders;
+    size_t order_count;
+    struct rec_sku *skus;
+    size_t sku_count;
+    struct rec_waybill *waybills;
+    size_t waybill_count;
+    struct rec_parcel *parcels;
+    size_t parcel_count;
+    struct rec_core_order *core;
+    size_t core_count;
+    struct rec_stock *stock;
+    size_t stock_count;
+    struct rec_event *evidence;
+    size_t evidence_count;
+    struct rec_event *faults;
+    size_t fault_count;
+    int have_state;    /* a state dump was read */
+    int have_evidence; /* an evidence journal was read */
     long bad_lines;
     char bad_line_note[256];
     /* allocated rows of each table (records.c only) */
-    size_t cap_orders, cap_skus, cap_waybills, cap_parcels, cap_core, cap_stock, cap_ev,
-        cap_faults;
+    size_t cap_orders, cap_skus, cap_waybills, cap_parcels, cap_core, cap_stock, cap_ev, cap_faults;
 };
 
 struct records *records_new(void);
-void records_free(struct records *r);   /* NULL is a no-op */
+void records_free(struct records *r); /* NULL is a no-op */
 
 /* Read one file of each kind and add its lines. A missing path (NULL) reads nothing. Returns 0,
  * or -1 with err filled when the file cannot be opened or a limit is passed. */

@@ -12,14 +12,35 @@
 #include "scenario/scenario.h"
 
 enum {
-    COL_SIM_S = 0, COL_WALL_S, COL_PLACED, COL_PAID, COL_PULLED, COL_WAYBILLED, COL_SHIPPED,
-    COL_DELIVERED, COL_INFLIGHT, COL_PREQ, COL_PERR, COL_CREQ, COL_CERR, COL_FIXED
+    COL_SIM_S = 0,
+    COL_WALL_S,
+    COL_PLACED,
+    COL_PAID,
+    COL_PULLED,
+    COL_WAYBILLED,
+    COL_SHIPPED,
+    COL_DELIVERED,
+    COL_INFLIGHT,
+    COL_PREQ,
+    COL_PERR,
+    COL_CREQ,
+    COL_CERR,
+    COL_FIXED
 };
 
-static const char *const fixed_names[COL_FIXED] = {
-    "sim_s", "wall_s", "orders_placed", "orders_paid", "orders_pulled", "orders_waybilled",
-    "orders_shipped", "orders_delivered", "orders_inflight", "http_requests_platform",
-    "http_errors_platform", "http_requests_carrier", "http_errors_carrier"};
+static const char *const fixed_names[COL_FIXED] = {"sim_s",
+                                                   "wall_s",
+                                                   "orders_placed",
+                                                   "orders_paid",
+                                                   "orders_pulled",
+                                                   "orders_waybilled",
+                                                   "orders_shipped",
+                                                   "orders_delivered",
+                                                   "orders_inflight",
+                                                   "http_requests_platform",
+                                                   "http_errors_platform",
+                                                   "http_requests_carrier",
+                                                   "http_errors_carrier"};
 static const char *const lat_names[4] = {"ship_latency_p50_ms", "ship_latency_p90_ms",
                                          "ship_latency_p99_ms", "ship_latency_max_ms"};
 
@@ -29,7 +50,7 @@ struct grid {
     int cols;
     int ev_kinds;
     char ev_names[SERIES_EVIDENCE_KINDS_MAX][REC_KIND_BYTES_MAX];
-    double *cells;             /* rows * cols */
+    double *cells; /* rows * cols */
 };
 
 int64_t series_bucket_s(int64_t span_ms)
@@ -221,9 +242,8 @@ static int write_grid(const char *path, const struct grid *g, char *err, int err
     return 0;
 }
 
-int series_write_csv(const char *path, const struct check_input *in, int64_t end_ms,
-                     double scale, const struct series_sample *samples, int sample_count,
-                     char *err, int err_len)
+int series_write_csv(const char *path, const struct check_input *in, int64_t end_ms, double scale,
+                     const struct series_sample *samples, int sample_count, char *err, int err_len)
 {
     assert(in != NULL);
     assert(scale > 0);

@@ -19,7 +19,7 @@
 struct records;
 struct check_input;
 
-struct series_sample {       /* cumulative counters read from the mocks at one sim time */
+struct series_sample { /* cumulative counters read from the mocks at one sim time */
     int64_t sim_ms;
     double plat_requests, plat_errors;
     double carrier_requests, carrier_errors;
@@ -28,9 +28,9 @@ struct series_sample {       /* cumulative counters read from the mocks at one s
 /* Write timeseries.csv at path. in gives the records, run start and scheduled pay times;
  * end_ms is the last sim time of the run; scale turns sim offsets into wall seconds.
  * Returns 0 or -1 with err. */
-int series_write_csv(const char *path, const struct check_input *in, int64_t end_ms,
-                     double scale, const struct series_sample *samples, int sample_count,
-                     char *err, int err_len) WARN_UNUSED_RESULT;
+int series_write_csv(const char *path, const struct check_input *in, int64_t end_ms, double scale,
+                     const struct series_sample *samples, int sample_count, char *err,
+                     int err_len) WARN_UNUSED_RESULT;
 
 /* The bucket width in sim seconds for a run of span_ms. */
 int64_t series_bucket_s(int64_t span_ms);

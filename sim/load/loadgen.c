@@ -133,8 +133,11 @@ static int send_json(struct loadgen *lg, const char *url, const char *body, int6
     if (r == NULL)
         return -1;
     *r = (struct lg_req){lg, seq, kind};
-    struct http_request req = {.method = "POST", .url = url, .body = body,
-                               .body_len = strlen(body), .content_type = "application/json",
+    struct http_request req = {.method = "POST",
+                               .url = url,
+                               .body = body,
+                               .body_len = strlen(body),
+                               .content_type = "application/json",
                                .timeout_ms = LOAD_REQUEST_TIMEOUT_MS};
     req.headers[0] = lg->token_header[0] ? lg->token_header : NULL;
     if (http_client_send(lg->http, &req, done_cb, r) != 0) {
@@ -317,8 +320,8 @@ static int loadgen_urls(struct loadgen *lg, const struct loadgen_config *cfg)
 {
     int n1 = snprintf(lg->url_place, sizeof(lg->url_place), "%s/__sim/orders", cfg->plat_url);
     int n2 = snprintf(lg->url_pay, sizeof(lg->url_pay), "%s/__sim/orders/pay", cfg->plat_url);
-    int n3 = snprintf(lg->url_cancel, sizeof(lg->url_cancel), "%s/__sim/orders/cancel",
-                      cfg->plat_url);
+    int n3 =
+        snprintf(lg->url_cancel, sizeof(lg->url_cancel), "%s/__sim/orders/cancel", cfg->plat_url);
     if (cfg->token != NULL && cfg->token[0] != '\0')
         snprintf(lg->token_header, sizeof(lg->token_header), "X-Sim-Token: %s", cfg->token);
     return n1 < (int)sizeof(lg->url_place) && n2 < (int)sizeof(lg->url_pay) &&

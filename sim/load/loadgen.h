@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include "common/check.h"
 
-#define LOAD_ORDERS_MAX 5000000         /* orders one run may schedule */
-#define LOAD_TICK_MS 5                  /* wall ms between ticks */
-#define LOAD_SENDS_PER_TICK_MAX 4000    /* requests one tick may start (keeps the loop live) */
+#define LOAD_ORDERS_MAX 5000000      /* orders one run may schedule */
+#define LOAD_TICK_MS 5               /* wall ms between ticks */
+#define LOAD_SENDS_PER_TICK_MAX 4000 /* requests one tick may start (keeps the loop live) */
 #define LOAD_CONNECTIONS_DEFAULT 48
 #define LOAD_REQUEST_TIMEOUT_MS 10000
 
@@ -29,11 +29,11 @@ struct loadgen;
 struct loadgen_config {
     const struct scenario *sc;
     struct event_base *base;
-    const struct simclock *clock;      /* run start = clock epoch */
-    const char *plat_url;              /* "http://127.0.0.1:P" */
-    const char *token;                 /* X-Sim-Token */
-    double duration_s;                 /* sim s of load; 0 = the whole profile */
-    int max_connections;               /* 0 = LOAD_CONNECTIONS_DEFAULT */
+    const struct simclock *clock; /* run start = clock epoch */
+    const char *plat_url;         /* "http://127.0.0.1:P" */
+    const char *token;            /* X-Sim-Token */
+    double duration_s;            /* sim s of load; 0 = the whole profile */
+    int max_connections;          /* 0 = LOAD_CONNECTIONS_DEFAULT */
 };
 
 struct loadgen_stats {
@@ -48,7 +48,7 @@ struct loadgen_stats {
 };
 
 struct loadgen *loadgen_new(const struct loadgen_config *cfg, char *err, int err_len);
-void loadgen_free(struct loadgen *lg);   /* NULL is a no-op; cancels requests in flight */
+void loadgen_free(struct loadgen *lg); /* NULL is a no-op; cancels requests in flight */
 /* Start the tick timer. 0 or -1. */
 int loadgen_start(struct loadgen *lg) WARN_UNUSED_RESULT;
 /* 1 when every scheduled action was sent and answered. */

@@ -28,8 +28,8 @@ static void mix_buyer(const struct scenario *sc, int64_t seq, struct mix_order *
         int64_t pool = (int64_t)((double)pop * MIX_REPEAT_POOL_SHARE);
         if (pool < MIX_REPEAT_POOL_MIN)
             pool = MIX_REPEAT_POOL_MIN;
-        int64_t n = (int64_t)(draw_unit_n(sc->seed, "mix.repeat_buyer", (uint64_t)seq, 0) *
-                              (double)pool);
+        int64_t n =
+            (int64_t)(draw_unit_n(sc->seed, "mix.repeat_buyer", (uint64_t)seq, 0) * (double)pool);
         snprintf(out->buyer, sizeof(out->buyer), "r%06lld", (long long)n);
         return;
     }
@@ -77,8 +77,8 @@ static void mix_lines(const struct scenario *sc, int64_t seq, struct mix_order *
             continue;
         struct mix_line *l = &out->lines[out->line_count++];
         l->sku = sku;
-        l->qty = 1 + (int)(draw_unit_n(sc->seed, "mix.qty", (uint64_t)seq,
-                                       (uint64_t)attempt) * MIX_QTY_MAX);
+        l->qty = 1 + (int)(draw_unit_n(sc->seed, "mix.qty", (uint64_t)seq, (uint64_t)attempt) *
+                           MIX_QTY_MAX);
         if (l->qty > MIX_QTY_MAX)
             l->qty = MIX_QTY_MAX;
     }

@@ -25,21 +25,21 @@
 struct scenario;
 
 struct mix_line {
-    int sku;  /* catalog index */
+    int sku; /* catalog index */
     int qty;
 };
 
 struct mix_order {
     int64_t seq;
-    int shop;                              /* shop instance index */
+    int shop; /* shop instance index */
     char buyer[MIX_BUYER_BYTES_MAX];
-    int burst;                             /* 1 when part of a burst block */
+    int burst; /* 1 when part of a burst block */
     int line_count;
     struct mix_line lines[SCENARIO_LINES_PER_ORDER_MAX];
-    int unpaid;                            /* never paid */
-    int cancel;                            /* paid, then cancelled by the buyer */
-    double pay_delay_ms;                   /* sim ms from placing to paying */
-    double cancel_delay_ms;                /* sim ms from paying to cancelling */
+    int unpaid;             /* never paid */
+    int cancel;             /* paid, then cancelled by the buyer */
+    double pay_delay_ms;    /* sim ms from placing to paying */
+    double cancel_delay_ms; /* sim ms from paying to cancelling */
 };
 
 /* Draw order seq of the scenario's mix. The scenario must have shops and a catalog. */

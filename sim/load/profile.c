@@ -29,8 +29,8 @@ int profile_init(struct profile *p, const struct load_stage *stages, int count, 
             return -1;
         }
         if (!(s->ramp_to_per_s >= 0.0) || !isfinite(s->ramp_to_per_s)) {
-            snprintf(err, (size_t)err_len, "load.stages[%d].ramp_to_per_s: must be >= 0, got %g",
-                     i, s->ramp_to_per_s);
+            snprintf(err, (size_t)err_len, "load.stages[%d].ramp_to_per_s: must be >= 0, got %g", i,
+                     s->ramp_to_per_s);
             return -1;
         }
         p->start_s[i] = start;

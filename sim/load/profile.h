@@ -18,13 +18,13 @@ struct load_stage;
 
 struct profile {
     int stage_count;
-    double start_s[SCENARIO_STAGES_MAX];     /* stage start, sim s from run start */
-    double len_s[SCENARIO_STAGES_MAX];       /* stage length, sim s (> 0) */
-    double rate_from[SCENARIO_STAGES_MAX];   /* orders per sim s at the stage start */
-    double rate_to[SCENARIO_STAGES_MAX];     /* orders per sim s at the stage end */
+    double start_s[SCENARIO_STAGES_MAX];      /* stage start, sim s from run start */
+    double len_s[SCENARIO_STAGES_MAX];        /* stage length, sim s (> 0) */
+    double rate_from[SCENARIO_STAGES_MAX];    /* orders per sim s at the stage start */
+    double rate_to[SCENARIO_STAGES_MAX];      /* orders per sim s at the stage end */
     double count_before[SCENARIO_STAGES_MAX]; /* N at the stage start */
-    double total_s;                          /* sum of the stage lengths */
-    double total_count;                      /* N at the end */
+    double total_s;                           /* sum of the stage lengths */
+    double total_count;                       /* N at the end */
 };
 
 /* Build the profile from stages. Returns 0, or -1 with err filled when a stage has a length <= 0

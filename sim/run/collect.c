@@ -19,8 +19,8 @@
 
 /* report_write lands with sim/report/report.c; until it links, the report step is skipped with
  * a note (a weak reference resolves to NULL when nothing defines it). */
-extern int report_write(const char *run_dir, char *plots_note, int note_len, char *err,
-                        int err_len) __attribute__((weak));
+extern int report_write(const char *run_dir, char *plots_note, int note_len, char *err, int err_len)
+    __attribute__((weak));
 
 struct paths {
     char truth_plat[RUN_PATH_BYTES_MAX + 64], truth_carrier[RUN_PATH_BYTES_MAX + 64];
@@ -121,8 +121,7 @@ static void git_revision(const struct run_ctx *rc, char *out, int len)
 {
     char cmd[RUN_PATH_BYTES_MAX + 64];
     snprintf(out, (size_t)len, "unknown");
-    snprintf(cmd, sizeof(cmd), "git -C '%s/..' rev-parse --short=12 HEAD 2>/dev/null",
-             rc->bin_dir);
+    snprintf(cmd, sizeof(cmd), "git -C '%s/..' rev-parse --short=12 HEAD 2>/dev/null", rc->bin_dir);
     if (strchr(rc->bin_dir, '\'') != NULL)
         return;
     FILE *p = popen(cmd, "r");
@@ -175,9 +174,9 @@ static int write_results(struct run_ctx *rc, struct check *c, const struct check
 static void print_verdict(const struct run_ctx *rc, const struct check *c, int failed)
 {
     double v;
-    static const char *const keys[] = {"orders_placed", "orders_shipped", "lost_orders",
-                                       "duplicate_waybills", "p99_ship_latency_ms",
-                                       "fault_detection_rate"};
+    static const char *const keys[] = {"orders_placed",       "orders_shipped",
+                                       "lost_orders",         "duplicate_waybills",
+                                       "p99_ship_latency_ms", "fault_detection_rate"};
     printf("shipsim run: %s: %s (%d of %d thresholds failed)\n", rc->sc.name,
            failed ? "FAIL" : "PASS", failed, check_threshold_count(c));
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -220,7 +219,9 @@ int collect_and_check(struct run_ctx *rc)
         fprintf(stderr, "shipsim run: %s\n", rc->fail_msg);
         return 1;
     }
-    struct check_input in = {.sc = &rc->sc, .rec = r, .run_start_ms = rc->clock.epoch_ms,
+    struct check_input in = {.sc = &rc->sc,
+                             .rec = r,
+                             .run_start_ms = rc->clock.epoch_ms,
                              .load_end_ms = loadgen_end_ms(rc->lg)};
     in.sched_pay_ms = loadgen_sched_pay(rc->lg, &in.sched_count);
     in.clock_slack_ms = fmax(CHECK_CLOCK_SLACK_MS_MIN, 20.0 * rc->clock.scale);
@@ -237,13 +238,19 @@ int collect_and_check(struct run_ctx *rc)
     if (r->bad_lines > 0)
         snprintf(bad, sizeof(bad), "%ld input lines were not JSON and were skipped (first: %s)",
                  r->bad_lines, r->bad_line_note);
-    struct summary_meta meta = {.scenario = rc->sc.name, .seed = rc->sc.seed,
-                                .git_revision = rev, .passed = failed == 0};
+    struct summary_meta meta = {
+        .scenario = rc->sc.name, .seed = rc->sc.seed, .git_revision = rev, .passed = failed == 0};
     int k = 0;
     if (bad[0] != '\0')
         meta.notes[k++] = bad;
     if (rc->opt.sut_external)
         meta.notes[k++] = "external SUT: judged by ground truth alone";
+    char cut[128];
+    if (rc->opt.duration_s > 0 && rc->opt.duration_s < rc->sc.duration_s) {
+        snprintf(cut, sizeof(cut), "--duration-s %g: the load was cut short of the scenario's %g s",
+                 rc->opt.duration_s, rc->sc.duration_s);
+        meta.notes[k++] = cut;
+    }
     int code = write_results(rc, c, &in, &p, &meta) == 0 ? (failed ? 1 : 0) : 1;
     run_report(rc, report_note, sizeof(report_note));
     if (report_note[0] != '\0')

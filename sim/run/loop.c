@@ -81,8 +81,8 @@ static int schedule_crashes(struct run_ctx *rc)
         rc->crash_ev[i] = evtimer_new(rc->base, crash_cb, &rc->crash_args[i]);
         if (rc->crash_ev[i] == NULL)
             return -1;
-        double ms = simclock_wall_ms(&rc->clock, rc->sc.crashes[i].at_s * 1000.0) -
-                    (double)run_wall_ms(rc);
+        double ms =
+            simclock_wall_ms(&rc->clock, rc->sc.crashes[i].at_s * 1000.0) - (double)run_wall_ms(rc);
         ms = ms > 0 ? ms : 0;
         struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)fmod(ms, 1000.0) * 1000};
         if (evtimer_add(rc->crash_ev[i], &tv) != 0)
@@ -226,8 +226,8 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
         simclock_now_ms(&rc->clock) >= loadgen_end_ms(rc->lg)) {
         rc->phase = PHASE_DRAIN;
         rc->drain_started_ms = wall;
-        rc->drain_deadline_ms = wall + (int64_t)simclock_wall_ms(&rc->clock,
-                                                                  rc->sc.drain_s * 1000.0);
+        rc->drain_deadline_ms =
+            wall + (int64_t)simclock_wall_ms(&rc->clock, rc->sc.drain_s * 1000.0);
     }
     if (rc->phase == PHASE_DRAIN && (wall >= rc->drain_deadline_ms || drained(rc))) {
         rc->phase = PHASE_DONE;
@@ -252,8 +252,11 @@ static int loop_setup(struct run_ctx *rc)
         return -1;
     }
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", proc_port(rc->plat));
-    struct loadgen_config cfg = {.sc = &rc->sc, .base = rc->base, .clock = &rc->clock,
-                                 .plat_url = url, .token = rc->token,
+    struct loadgen_config cfg = {.sc = &rc->sc,
+                                 .base = rc->base,
+                                 .clock = &rc->clock,
+                                 .plat_url = url,
+                                 .token = rc->token,
                                  .duration_s = cfg_duration(rc)};
     rc->lg = loadgen_new(&cfg, err, sizeof(err));
     if (rc->lg == NULL) {
@@ -281,9 +284,10 @@ int loop_run(struct run_ctx *rc)
     if (loop_setup(rc) != 0)
         return -1;
     if (!rc->opt.quiet)
-        fprintf(stderr, "shipsim run: %s, seed %llu, %.0f sim s of load at scale %g, results in %s\n",
-                rc->sc.name, (unsigned long long)rc->sc.seed, cfg_duration(rc),
-                rc->clock.scale, rc->out);
+        fprintf(stderr,
+                "shipsim run: %s, seed %llu, %.0f sim s of load at scale %g, results in %s\n",
+                rc->sc.name, (unsigned long long)rc->sc.seed, cfg_duration(rc), rc->clock.scale,
+                rc->out);
     event_base_dispatch(rc->base);
     if (rc->end_sim_ms == 0)
         rc->end_sim_ms = simclock_now_ms(&rc->clock);

@@ -32,10 +32,10 @@ struct proc {
     char *argv[PROC_ARGS_MAX + 2];
     char *envp_extra[PROC_ENV_EXTRA_MAX + 1];
     char *log_path;
-    pid_t pid;           /* 0 when not running */
-    int out_fd;          /* read end of the child's stdout, -1 when closed */
+    pid_t pid;  /* 0 when not running */
+    int out_fd; /* read end of the child's stdout, -1 when closed */
     int port;
-    int status;          /* last wait status */
+    int status; /* last wait status */
 };
 
 static struct proc *registry[PROC_REGISTRY_MAX];
@@ -342,8 +342,7 @@ int proc_restart(struct proc *p, char *err, int err_len)
     if (start(p, err, err_len) != 0)
         return -1;
     if (p->port != want) {
-        snprintf(err, (size_t)err_len, "%s: restarted on port %d, not %d", p->name, p->port,
-                 want);
+        snprintf(err, (size_t)err_len, "%s: restarted on port %d, not %d", p->name, p->port, want);
         return -1;
     }
     return proc_wait_healthz(p, PROC_HEALTHZ_TIMEOUT_MS, err, err_len);
@@ -466,10 +465,10 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
 }
 
 struct http_sink {
-    FILE *out;           /* body to a file, or */
-    char *resp;          /* into a buffer */
+    FILE *out;  /* body to a file, or */
+    char *resp; /* into a buffer */
     size_t resp_len, resp_used;
-    long long body_len;  /* Content-Length, -1 when absent */
+    long long body_len; /* Content-Length, -1 when absent */
     long long body_got;
     int failed;
 };
@@ -551,9 +550,9 @@ static int read_answer(int fd, struct http_sink *s, int64_t deadline, char *err,
     return status;
 }
 
-int proc_http(int port, const char *method, const char *path, const char *token,
-              const char *body, const char *out_path, char *resp, size_t resp_len,
-              int timeout_ms, char *err, int err_len)
+int proc_http(int port, const char *method, const char *path, const char *token, const char *body,
+              const char *out_path, char *resp, size_t resp_len, int timeout_ms, char *err,
+              int err_len)
 {
     assert(port > 0);
     assert(method != NULL && path != NULL);

@@ -18,20 +18,20 @@
 
 #define PROC_ARGS_MAX 40
 #define PROC_ENV_EXTRA_MAX 4
-#define PROC_LISTEN_TIMEOUT_MS 10000   /* spawn to the "listening on" line */
-#define PROC_HEALTHZ_TIMEOUT_MS 10000  /* listening to /healthz answering 200 */
-#define PROC_STOP_GRACE_MS 3000        /* SIGTERM to SIGKILL */
-#define PROC_TAIL_BYTES_MAX 2048       /* last stderr lines quoted in an error */
+#define PROC_LISTEN_TIMEOUT_MS 10000  /* spawn to the "listening on" line */
+#define PROC_HEALTHZ_TIMEOUT_MS 10000 /* listening to /healthz answering 200 */
+#define PROC_STOP_GRACE_MS 3000       /* SIGTERM to SIGKILL */
+#define PROC_TAIL_BYTES_MAX 2048      /* last stderr lines quoted in an error */
 #define PROC_REGISTRY_MAX 8
 
 struct proc;
 
 struct proc_spec {
-    const char *name;                  /* "mockplat" (for messages) */
-    const char *path;                  /* the executable */
-    const char *argv[PROC_ARGS_MAX];   /* after argv[0], NULL-terminated; may hold "--port" "0" */
+    const char *name;                /* "mockplat" (for messages) */
+    const char *path;                /* the executable */
+    const char *argv[PROC_ARGS_MAX]; /* after argv[0], NULL-terminated; may hold "--port" "0" */
     const char *env[PROC_ENV_EXTRA_MAX + 1]; /* extra "NAME=value", NULL-terminated */
-    const char *log_path;              /* stderr, appended */
+    const char *log_path;                    /* stderr, appended */
 };
 
 /* Start a child and wait for its listening line. NULL with err naming the process and quoting
@@ -65,8 +65,8 @@ int proc_free_port(void);
 /* Blocking HTTP/1.0 to 127.0.0.1:port. The body of the answer goes to out_path (NULL: into
  * resp/resp_len, truncated). token: X-Sim-Token header or NULL. Returns the HTTP status, or -1
  * with err on a transport error or timeout. */
-int proc_http(int port, const char *method, const char *path, const char *token,
-              const char *body, const char *out_path, char *resp, size_t resp_len,
-              int timeout_ms, char *err, int err_len);
+int proc_http(int port, const char *method, const char *path, const char *token, const char *body,
+              const char *out_path, char *resp, size_t resp_len, int timeout_ms, char *err,
+              int err_len);
 
 #endif

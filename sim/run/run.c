@@ -206,11 +206,14 @@ static int mkdir_p(const char *path)
  * nor mix old data into the new results: remove the files a run writes. */
 static void clear_out(const struct run_ctx *rc)
 {
-    static const char *const names[] = {
-        "journal-platform.jsonl", "journal-carrier.jsonl", "faults-platform.jsonl",
-        "faults-carrier.jsonl", "faults-runner.jsonl", "faults.jsonl", "evidence.jsonl",
-        "violations.jsonl", "truth-platform.jsonl", "truth-carrier.jsonl", "syncd-state.jsonl",
-        "summary.json", "timeseries.csv", "mockplat.log", "mockcarrier.log", "syncd.log"};
+    static const char *const names[] = {"journal-platform.jsonl", "journal-carrier.jsonl",
+                                        "faults-platform.jsonl",  "faults-carrier.jsonl",
+                                        "faults-runner.jsonl",    "faults.jsonl",
+                                        "evidence.jsonl",         "violations.jsonl",
+                                        "truth-platform.jsonl",   "truth-carrier.jsonl",
+                                        "syncd-state.jsonl",      "summary.json",
+                                        "timeseries.csv",         "mockplat.log",
+                                        "mockcarrier.log",        "syncd.log"};
     char path[RUN_PATH_BYTES_MAX + 64];
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         snprintf(path, sizeof(path), "%s/%s", rc->out, names[i]);

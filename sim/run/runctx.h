@@ -14,14 +14,14 @@
 #include "scenario/scenario.h"
 
 #define RUN_PATH_BYTES_MAX 4096
-#define RUN_TOKEN_BYTES 32                 /* hex chars of the control token */
+#define RUN_TOKEN_BYTES 32 /* hex chars of the control token */
 #define RUN_CRASH_LINES_MAX SCENARIO_CRASHES_MAX
-#define RUN_SAMPLES_MAX 100000             /* stats samples kept for timeseries.csv */
-#define RUN_STATS_INTERVAL_MS 1000         /* wall ms between /__sim/stats polls */
-#define RUN_PROGRESS_PLAIN_MS 5000         /* wall ms between plain progress lines */
-#define RUN_CONTROL_MS 50                  /* wall ms between signal and phase checks */
-#define RUN_COLLECT_TIMEOUT_MS 60000       /* one truth/state download */
-#define RUN_LOAD_ANSWER_GRACE_MS 15000     /* after the load: wait for its last answers */
+#define RUN_SAMPLES_MAX 100000         /* stats samples kept for timeseries.csv */
+#define RUN_STATS_INTERVAL_MS 1000     /* wall ms between /__sim/stats polls */
+#define RUN_PROGRESS_PLAIN_MS 5000     /* wall ms between plain progress lines */
+#define RUN_CONTROL_MS 50              /* wall ms between signal and phase checks */
+#define RUN_COLLECT_TIMEOUT_MS 60000   /* one truth/state download */
+#define RUN_LOAD_ANSWER_GRACE_MS 15000 /* after the load: wait for its last answers */
 
 enum run_phase { PHASE_LOAD = 0, PHASE_DRAIN, PHASE_DONE };
 
@@ -33,11 +33,11 @@ struct event;
 
 struct run_opts {
     const char *scenario_path;
-    const char *out_dir;               /* NULL: results/<name>-<stamp> */
+    const char *out_dir; /* NULL: results/<name>-<stamp> */
     int seed_set;
     uint64_t seed;
-    double time_scale;                 /* 0: the scenario's */
-    double duration_s;                 /* 0: the scenario's */
+    double time_scale; /* 0: the scenario's */
+    double duration_s; /* 0: the scenario's */
     int quiet;
     int sut_external;
     const char *sut_push_url;
@@ -52,8 +52,8 @@ struct crash_arg {
 struct run_ctx {
     struct run_opts opt;
     struct scenario sc;
-    char out[RUN_PATH_BYTES_MAX];      /* results folder */
-    char priv[RUN_PATH_BYTES_MAX];     /* private 0700 temp folder: syncd config and db */
+    char out[RUN_PATH_BYTES_MAX];  /* results folder */
+    char priv[RUN_PATH_BYTES_MAX]; /* private 0700 temp folder: syncd config and db */
     char bin_dir[RUN_PATH_BYTES_MAX];
     char token[RUN_TOKEN_BYTES + 1];
     struct simclock clock;
@@ -67,22 +67,22 @@ struct run_ctx {
     struct event *crash_ev[SCENARIO_CRASHES_MAX];
     struct crash_arg crash_args[SCENARIO_CRASHES_MAX];
     enum run_phase phase;
-    int64_t load_end_wall_ms;          /* monotonic wall ms when the load was sent */
-    int64_t drain_deadline_ms;         /* monotonic wall ms */
-    int64_t end_sim_ms;                /* sim time the loop ended */
+    int64_t load_end_wall_ms;  /* monotonic wall ms when the load was sent */
+    int64_t drain_deadline_ms; /* monotonic wall ms */
+    int64_t end_sim_ms;        /* sim time the loop ended */
     char *crash_lines[RUN_CRASH_LINES_MAX];
     int crash_line_count;
     struct series_sample *samples;
     int sample_count;
     struct rec_stats plat_stats, carrier_stats;
     int plat_stats_valid;
-    int64_t drain_started_ms;         /* wall ms; stats answers older than it do not count */
-    int64_t plat_stats_at_ms;         /* wall ms of the last mockplat stats answer */
+    int64_t drain_started_ms; /* wall ms; stats answers older than it do not count */
+    int64_t plat_stats_at_ms; /* wall ms of the last mockplat stats answer */
     int stats_inflight;
     int64_t last_plain_ms;
     int progress_tty;
     int progress_drawn;
-    int failed;                        /* the run itself failed (not a threshold) */
+    int failed; /* the run itself failed (not a threshold) */
     char fail_msg[2048];
 };
 

@@ -45,10 +45,25 @@ static struct proc *start_mock(struct run_ctx *rc, const char *name, const char 
     snprintf(a.log, sizeof(a.log), "%s/%s.log", rc->out, name);
     snprintf(a.env_token, sizeof(a.env_token), "SHIPSIM_CONTROL_TOKEN=%s", rc->token);
     struct proc_spec spec = {.name = name, .path = a.exe, .log_path = a.log};
-    const char *argv[] = {"--port", "0", "--scenario", a.scenario, "--seed", a.seed,
-                          "--sim-epoch-ms", a.epoch, "--sim-anchor-ns", a.anchor,
-                          "--time-scale", a.scale, "--fault-log", a.fault_log,
-                          "--state", a.state, NULL, NULL, NULL};
+    const char *argv[] = {"--port",
+                          "0",
+                          "--scenario",
+                          a.scenario,
+                          "--seed",
+                          a.seed,
+                          "--sim-epoch-ms",
+                          a.epoch,
+                          "--sim-anchor-ns",
+                          a.anchor,
+                          "--time-scale",
+                          a.scale,
+                          "--fault-log",
+                          a.fault_log,
+                          "--state",
+                          a.state,
+                          NULL,
+                          NULL,
+                          NULL};
     if (notify_url != NULL) {
         argv[16] = "--notify-url";
         argv[17] = notify_url;
@@ -105,12 +120,15 @@ static void config_shops(const struct run_ctx *rc, char *buf, size_t len, size_t
         struct shop_instance s;
         if (scenario_shop(&rc->sc, i, &s) != 0)
             continue;
-        put(buf, len, n, "%s{\"name\":\"%s\",\"flavor\":\"%s\",\"base_url\":\"http://127.0.0.1:%d\"",
+        put(buf, len, n,
+            "%s{\"name\":\"%s\",\"flavor\":\"%s\",\"base_url\":\"http://127.0.0.1:%d\"",
             i ? "," : "", esc(s.name, e1, sizeof(e1)), flavor_name(s.flavor), plat);
         if (s.flavor == FLAVOR_SHOPEE)
-            put(buf, len, n, ",\"shop_id\":%lld,\"partner_id\":%lld,\"partner_key\":\"%s\","
-                "\"refresh_token\":\"%s\"}", (long long)s.shop_id, (long long)s.partner_id,
-                esc(s.partner_key, e2, sizeof(e2)), esc(s.refresh_token, e3, sizeof(e3)));
+            put(buf, len, n,
+                ",\"shop_id\":%lld,\"partner_id\":%lld,\"partner_key\":\"%s\","
+                "\"refresh_token\":\"%s\"}",
+                (long long)s.shop_id, (long long)s.partner_id, esc(s.partner_key, e2, sizeof(e2)),
+                esc(s.refresh_token, e3, sizeof(e3)));
         else
             put(buf, len, n, ",\"appid\":\"%s\",\"secret\":\"%s\",\"push_token\":\"%s\"}",
                 esc(s.appid, e1, sizeof(e1)), esc(s.secret, e2, sizeof(e2)),
@@ -127,18 +145,22 @@ static void config_carriers(const struct run_ctx *rc, char *buf, size_t len, siz
         struct carrier_instance c;
         if (scenario_carrier(&rc->sc, i, &c) != 0)
             continue;
-        put(buf, len, n, "%s{\"code\":\"%s\",\"base_url\":\"http://127.0.0.1:%d/%s\","
-            "\"partner_id\":\"%s\",\"checkword\":\"%s\"}", i ? "," : "", c.code, car, c.code,
-            esc(c.partner_id, e1, sizeof(e1)), esc(c.checkword, e2, sizeof(e2)));
+        put(buf, len, n,
+            "%s{\"code\":\"%s\",\"base_url\":\"http://127.0.0.1:%d/%s\","
+            "\"partner_id\":\"%s\",\"checkword\":\"%s\"}",
+            i ? "," : "", c.code, car, c.code, esc(c.partner_id, e1, sizeof(e1)),
+            esc(c.checkword, e2, sizeof(e2)));
     }
     put(buf, len, n, "],\"carrier_primary\":\"%s\"", rc->sc.carrier_primary);
     if (rc->sc.carrier_backup[0] != '\0')
         put(buf, len, n, ",\"carrier_backup\":\"%s\"", rc->sc.carrier_backup);
     struct tracking_account t;
     scenario_tracking_account(&rc->sc, &t);
-    put(buf, len, n, ",\"tracking\":{\"base_url\":\"http://127.0.0.1:%d/kuaidi100\","
-        "\"customer\":\"%s\",\"key\":\"%s\",\"salt\":\"%s\"},", car,
-        esc(t.customer, e1, sizeof(e1)), esc(t.key, e2, sizeof(e2)), esc(t.salt, e3, sizeof(e3)));
+    put(buf, len, n,
+        ",\"tracking\":{\"base_url\":\"http://127.0.0.1:%d/kuaidi100\","
+        "\"customer\":\"%s\",\"key\":\"%s\",\"salt\":\"%s\"},",
+        car, esc(t.customer, e1, sizeof(e1)), esc(t.key, e2, sizeof(e2)),
+        esc(t.salt, e3, sizeof(e3)));
 }
 
 static void config_rest(const struct run_ctx *rc, char *buf, size_t len, size_t *n)
@@ -148,9 +170,10 @@ static void config_rest(const struct run_ctx *rc, char *buf, size_t len, size_t 
     for (int i = 0; i < rc->sc.sku_count; i++) {
         const struct sku *k = &rc->sc.catalog[i];
         int d = (int)k->ship_delay >= 0 && (int)k->ship_delay < 3 ? (int)k->ship_delay : 0;
-        put(buf, len, n, "%s{\"sku\":\"%s\",\"stock\":%lld,\"daily_mean_sales\":%.17g,"
-            "\"ship_delay\":\"%s\"}", i ? "," : "", k->sku, (long long)k->stock,
-            k->daily_mean_sales, delays[d]);
+        put(buf, len, n,
+            "%s{\"sku\":\"%s\",\"stock\":%lld,\"daily_mean_sales\":%.17g,"
+            "\"ship_delay\":\"%s\"}",
+            i ? "," : "", k->sku, (long long)k->stock, k->daily_mean_sales, delays[d]);
     }
     long sla = (long)rc->sc.sla_ship_within_s;
     put(buf, len, n, "],\"sla_ship_within_s\":%ld,\"admin_token\":\"%s\",\"seed\":%llu}\n",
@@ -167,8 +190,8 @@ static int write_config(struct run_ctx *rc, const char *path)
     config_shops(rc, buf, SUT_CONFIG_BYTES_MAX, &n, proc_port(rc->plat));
     config_carriers(rc, buf, SUT_CONFIG_BYTES_MAX, &n, proc_port(rc->carrier));
     config_rest(rc, buf, SUT_CONFIG_BYTES_MAX, &n);
-    int fd = n < SUT_CONFIG_BYTES_MAX ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
-                                      : -1;
+    int fd =
+        n < SUT_CONFIG_BYTES_MAX ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
     int ok = fd >= 0 && write(fd, buf, n) == (ssize_t)n;
     ok = fd >= 0 && close(fd) == 0 && ok;
     free(buf);
@@ -192,9 +215,9 @@ static struct proc *start_syncd(struct run_ctx *rc)
     snprintf(a.log, sizeof(a.log), "%s/syncd.log", rc->out);
     /* syncd's port is chosen here, not by --port 0: its push URLs are in its configuration. */
     struct proc_spec spec = {.name = "syncd", .path = a.exe, .log_path = a.log};
-    const char *argv[] = {"--port", port, "--config", config, "--db", db,
-                          "--sim-epoch-ms", a.epoch, "--sim-anchor-ns", a.anchor,
-                          "--time-scale", a.scale, NULL};
+    const char *argv[] = {
+        "--port",          port,     "--config",     config,  "--db", db, "--sim-epoch-ms", a.epoch,
+        "--sim-anchor-ns", a.anchor, "--time-scale", a.scale, NULL};
     memcpy(spec.argv, argv, sizeof(argv));
     char err[PROC_TAIL_BYTES_MAX + 512];
     struct proc *p = proc_spawn(&spec, err, sizeof(err));
@@ -232,8 +255,7 @@ int sut_start(struct run_ctx *rc)
 }
 
 /* The push URL of one shop: syncd's, or the external service's with {shop}/{flavor} filled. */
-static void push_url(const struct run_ctx *rc, const struct shop_instance *s, char *out,
-                     size_t len)
+static void push_url(const struct run_ctx *rc, const struct shop_instance *s, char *out, size_t len)
 {
     const char *flavor = flavor_name(s->flavor);
     if (!rc->opt.sut_external) {

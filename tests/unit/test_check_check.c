@@ -201,11 +201,11 @@ static void test_thresholds(void **state)
     (void)state;
     struct records *r = load(1);
     sc.threshold_count = 0;
-    add_threshold("lost_orders", "== 1");          /* pass */
-    add_threshold("duplicate_waybills", "== 0");   /* fail: 1 */
+    add_threshold("lost_orders", "== 1");               /* pass */
+    add_threshold("duplicate_waybills", "== 0");        /* fail: 1 */
     add_threshold("faults_injected.lost_order", "> 0"); /* pass */
     add_threshold("inventory_accuracy", ">= 0.99");     /* fail: 0.5 */
-    add_threshold("no_such_figure", "< 1");        /* fail: unknown */
+    add_threshold("no_such_figure", "< 1");             /* fail: unknown */
     struct check_input in;
     struct check *c = run(r, &in);
     assert_int_equal(check_thresholds(c, &sc), 3);
@@ -250,7 +250,7 @@ static void test_violations_file(void **state)
             saw_a12 = 1;
             assert_non_null(strstr(line, "\"forged_accepted\""));
             assert_non_null(strstr(line, "\"fault_undetected\""));
-            assert_non_null(strstr(line, "\"kind\":\"forged_push\""));   /* its fault */
+            assert_non_null(strstr(line, "\"kind\":\"forged_push\""));       /* its fault */
             assert_non_null(strstr(line, "\"state\":[{\"type\":\"order\"")); /* core line */
         }
     }

@@ -61,8 +61,11 @@ static void test_summary_keys(void **state)
     char path[] = "/tmp/test_check_summary_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    struct summary_meta meta = {.scenario = "fixture", .seed = 18446744073709551615ULL,
-                                .git_revision = "abc", .passed = 0, .notes = {"n1", NULL}};
+    struct summary_meta meta = {.scenario = "fixture",
+                                .seed = 18446744073709551615ULL,
+                                .git_revision = "abc",
+                                .passed = 0,
+                                .notes = {"n1", NULL}};
     char err[512];
     assert_int_equal(summary_write(path, c, &meta, err, sizeof(err)), 0);
     cJSON *doc = json_parse_file(path, 1 << 20, err, sizeof(err));
@@ -131,8 +134,8 @@ static void test_series_sums(void **state)
     }
     assert_true(sum[0] == 15);
     assert_true(sum[1] == 10);
-    assert_true(sum[2] == 30);  /* cumulative 10 then 30 */
-    assert_true(sum[5] == 9);   /* 5, then a restart reset the counter to 4 */
+    assert_true(sum[2] == 30); /* cumulative 10 then 30 */
+    assert_true(sum[5] == 9);  /* 5, then a restart reset the counter to 4 */
     assert_true(sum[3] == 1);
     assert_true(sum[4] == 2);
     assert_true(lat_rows >= 2);

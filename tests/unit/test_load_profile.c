@@ -118,9 +118,9 @@ static void test_bad_stages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_constant_rate),     cmocka_unit_test(test_ramp_quadratic),
+        cmocka_unit_test(test_constant_rate),       cmocka_unit_test(test_ramp_quadratic),
         cmocka_unit_test(test_ramp_down_and_spike), cmocka_unit_test(test_duration_cut),
-        cmocka_unit_test(test_zero_rate_hold),    cmocka_unit_test(test_bad_stages),
+        cmocka_unit_test(test_zero_rate_hold),      cmocka_unit_test(test_bad_stages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

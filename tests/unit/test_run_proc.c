@@ -52,8 +52,8 @@ static void test_spawn_and_stop_all(void **state)
 {
     (void)state;
     char err[4096];
-    struct proc *p = spawn_sh("fake", "echo listening on 127.0.0.1:4321; exec sleep 60", err,
-                              sizeof(err));
+    struct proc *p =
+        spawn_sh("fake", "echo listening on 127.0.0.1:4321; exec sleep 60", err, sizeof(err));
     if (p == NULL)
         fail_msg("%s", err);
     assert_int_equal(proc_port(p), 4321);
@@ -70,8 +70,8 @@ static void test_exit_before_listening(void **state)
 {
     (void)state;
     char err[4096];
-    struct proc *p = spawn_sh("broken", "echo 'config: no such file' >&2; exit 3", err,
-                              sizeof(err));
+    struct proc *p =
+        spawn_sh("broken", "echo 'config: no such file' >&2; exit 3", err, sizeof(err));
     assert_null(p);
     assert_non_null(strstr(err, "broken"));
     assert_non_null(strstr(err, "exited before listening"));
@@ -82,8 +82,8 @@ static void test_bad_first_line(void **state)
 {
     (void)state;
     char err[4096];
-    struct proc *p = spawn_sh("chatty", "echo hello; echo oops >&2; exec sleep 60", err,
-                              sizeof(err));
+    struct proc *p =
+        spawn_sh("chatty", "echo hello; echo oops >&2; exec sleep 60", err, sizeof(err));
     assert_null(p);
     assert_non_null(strstr(err, "not 'listening on"));
     assert_non_null(strstr(err, "oops"));
@@ -127,7 +127,8 @@ static void test_http_helper(void **state)
              "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('127.0.0.1',%d));"
              "s.listen(1);print('listening on 127.0.0.1:%d',flush=True);c,_=s.accept();"
              "d=c.recv(4096);ok=b'X-Sim-Token: tok' in d;"
-             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: 7\\r\\n\\r\\n'+(b'{\\\"a\\\":1}' if ok else b'nothing'));"
+             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: 7\\r\\n\\r\\n'+(b'{\\\"a\\\":1}' if "
+             "ok else b'nothing'));"
              "c.close()\"",
              port, port);
     char err[4096];
@@ -137,8 +138,8 @@ static void test_http_helper(void **state)
         return;
     }
     char resp[64];
-    int st = proc_http(port, "GET", "/x", "tok", NULL, NULL, resp, sizeof(resp), 3000, err,
-                       sizeof(err));
+    int st =
+        proc_http(port, "GET", "/x", "tok", NULL, NULL, resp, sizeof(resp), 3000, err, sizeof(err));
     assert_int_equal(st, 200);
     assert_string_equal(resp, "{\"a\":1}");
     proc_free(p);
