@@ -225,6 +225,21 @@ static void add_window(struct run_data *rd, const char *kind, double from, doubl
     copy_str(w->target, sizeof(w->target), target);
 }
 
+/* A crash, or a series {"every_s","count","from_s"} as scenarios/README.md allows (the runner
+ * writes the expanded list, but a hand-written folder may not). */
+static void read_crash(struct run_data *rd, const cJSON *f)
+{
+    const char *proc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "process"));
+    double at = num_or(f, "at_s", NAN), every = num_or(f, "every_s", NAN);
+    double count = num_or(f, "count", 1), from = num_or(f, "from_s", every);
+    if (!isnan(at)) {
+        add_window(rd, "crash", at, at, 1, proc ? proc : "syncd");
+        return;
+    }
+    for (int i = 0; !isnan(every) && !isnan(from) && i < count && i < RUN_WINDOWS_MAX; i++)
+        add_window(rd, "crash", from + i * every, from + i * every, 1, proc ? proc : "syncd");
+}
+
 /* Read leniently: only what the report shows (fault windows, crash instants, seed), so a folder
  * written by an older or newer scenario format still gets its plots. */
 static void read_scenario_doc(struct run_data *rd, const cJSON *doc)
@@ -254,13 +269,7 @@ static void read_scenario_doc(struct run_data *rd, const cJSON *doc)
         const char *target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "target"));
         add_window(rd, kind, from, to, num_or(f, "probability", 1), target ? target : "*");
     }
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(doc, "crashes"))
-    {
-        const char *proc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "process"));
-        double at = num_or(f, "at_s", NAN);
-        if (!isnan(at))
-            add_window(rd, "crash", at, at, 1, proc ? proc : "syncd");
-    }
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(doc, "crashes")) read_crash(rd, f);
 }
 
 static void load_scenario(struct run_data *rd)
