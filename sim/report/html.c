@@ -36,14 +36,16 @@ static void format_value(const char *name, double v, char *out, size_t len)
 {
     size_t n = strlen(name);
     int is_ms = n > 3 && strcmp(name + n - 3, "_ms") == 0;
-    int is_share = strstr(name, "rate") || strstr(name, "share") || strstr(name, "accuracy");
+    int is_share = (n > 5 && strcmp(name + n - 5, "_rate") == 0) ||
+                   (n > 6 && strcmp(name + n - 6, "_share") == 0) ||
+                   (n > 8 && strcmp(name + n - 8, "accuracy") == 0);
     if (isnan(v))
         snprintf(out, len, "n/a");
     else if (is_ms && v >= 60000)
         snprintf(out, len, "%.1f min (%.0f ms)", v / 60000, v);
     else if (is_ms && v >= 1000)
         snprintf(out, len, "%.2f s (%.0f ms)", v / 1000, v);
-    else if (is_share && v >= 0 && v <= 1 && strcmp(name, "orders_per_s") != 0)
+    else if (is_share && v >= 0 && v <= 1)
         snprintf(out, len, "%.2f%%", v * 100);
     else if (v == floor(v) && fabs(v) < 1e15)
         snprintf(out, len, "%.0f", v);
@@ -297,14 +299,17 @@ static void write_faults(FILE *f, const struct run_data *rd)
           "<th>kind</th><th>configured</th><th>injected</th><th>detected</th>"
           "<th>evidence kinds</th></tr>\n",
           f);
+    int quiet = 0;
     for (int k = 0; judge_fault_kinds[k]; k++) {
         const char *kind = judge_fault_kinds[k];
         char name[RUN_FIGURE_NAME_BYTES_MAX];
         snprintf(name, sizeof(name), "faults_injected.%s", kind);
         const struct run_figure *inj = run_figure_find(rd, name);
         int conf = configured_rules(rd, kind);
-        if (!conf && !inj)
-            continue;
+        if (!conf && !(inj && inj->present && inj->value > 0)) {
+            quiet++;
+            continue; /* listed once below, not as a row of zeros */
+        }
         fputs("<tr><td><code>", f);
         esc(f, kind);
         fprintf(f, "</code></td><td class=\"num\">%d</td>", conf);
@@ -330,7 +335,11 @@ static void write_faults(FILE *f, const struct run_data *rd)
         }
         fputs(ev[0] ? "</td></tr>\n" : "(not observable)</td></tr>\n", f);
     }
-    fputs("</table></section>\n", f);
+    fputs("</table>\n", f);
+    if (quiet)
+        fprintf(f, "<p class=\"meta\">%d other kind(s): not configured, none injected.</p>\n",
+                quiet);
+    fputs("</section>\n", f);
 }
 
 static void write_violations(FILE *f, const struct run_data *rd)
