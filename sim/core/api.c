@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 #include "core/order.h"
 #include "core/push.h"
+#include "core/tracking.h"
 
 #define API_PATH_BYTES_MAX 256
 
@@ -110,6 +111,16 @@ static int waybill_item(const struct waybill_row *w, void *arg)
     return 0;
 }
 
+static int event_item(int64_t sim_ms, int state, const char *context, void *arg)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e, "sim_ms", (double)sim_ms);
+    cJSON_AddNumberToObject(e, "state", state);
+    cJSON_AddStringToObject(e, "context", context);
+    cJSON_AddItemToArray(arg, e);
+    return 0;
+}
+
 struct state_walk {
     struct core *c;
     struct dbuf d;
@@ -136,7 +147,8 @@ static int order_line(const struct order_row *r, void *arg)
     add_ms(o, "deliver_ms", r->deliver_ms);
     cJSON *hist = cJSON_AddArrayToObject(o, "history");
     (void)store_history_each(w->c->store, r->order_id, history_item, hist);
-    cJSON_AddArrayToObject(o, "tracking");
+    cJSON *track = cJSON_AddArrayToObject(o, "tracking");
+    (void)store_events_each(w->c->store, r->order_id, event_item, track);
     dbuf_line(&w->d, o);
     return w->d.failed;
 }
@@ -254,6 +266,9 @@ void api_handle(struct evhttp_request *req, void *arg)
     } else if (strncmp(path, "/push/shopee/", 13) == 0 &&
                evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
         push_shopee(c, req, path + 13);
+    } else if (strcmp(path, "/push/kuaidi100") == 0 &&
+               evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+        tracking_callback(c, req);
     } else if (strncmp(path, "/push/wechat/", 13) == 0) {
         push_wechat(c, req, path + 13);
     } else {

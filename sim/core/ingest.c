@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "core/outbox.h"
+#include "core/tracking.h"
 
 struct detail_batch {
     int n;
@@ -42,6 +43,9 @@ int ingest_move(struct core *c, struct order_row *o, enum order_state to)
     ingest_save(c, o);
     if (store_history_add(c->store, o->order_id, to, now) != 0) {
         core_fatal_store(c, "history");
+    }
+    if (to == OS_SHIPPED && o->waybill[0] != '\0') {
+        tracking_start(c, o->order_id, o->carrier, o->waybill);
     }
     return 1;
 }

@@ -18,6 +18,7 @@
 #include "core/outbox.h"
 #include "core/poller.h"
 #include "core/store.h"
+#include "core/tracking.h"
 
 #define SYNCD_CONNECTIONS 48
 #define SYNCD_PRIORITIES 3   /* 0 unused, 1 default (I/O, timers), 2 the group commit */
@@ -120,6 +121,11 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
     outbox_pump(arg);
 }
 
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+    tracking_sweep(arg);
+}
+
 /* --restore FILE: copy the backup into place before the store opens (then reconciliation
  * catches up from the platforms). */
 static int restore_db(const char *from, const char *to)
@@ -143,14 +149,16 @@ static int run(struct core *c, const struct options *o)
     char err[ERR_BYTES_MAX];
     struct http_server *srv = NULL;
     struct event *pump = NULL;
+    struct event *sweep = NULL;
     int rc = 1;
     c->http = http_client_new(c->base, SYNCD_CONNECTIONS);
     srv = http_server_new(c->base, o->bind, o->port, err, sizeof(err));
     c->commit_ev = event_new(c->base, -1, 0, commit_cb, c);
     pump = event_new(c->base, -1, EV_PERSIST, pump_cb, c);
+    sweep = event_new(c->base, -1, EV_PERSIST, sweep_cb, c);
     c->metrics = metrics_new();
     c->poller = poller_new(c);
-    if (c->http == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL ||
+    if (c->http == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL || sweep == NULL ||
         c->metrics == NULL || c->poller == NULL) {
         fprintf(stderr, "syncd: start-up failed: %s\n", srv == NULL ? err : "out of memory");
         goto done;
@@ -166,7 +174,9 @@ static int run(struct core *c, const struct options *o)
     }
     log_info("resumed %lld pending jobs", (long long)pending);
     struct timeval tick = {0, OUTBOX_PUMP_INTERVAL_MS * 1000};
-    if (event_add(pump, &tick) != 0 || poller_start(c->poller) != 0 ||
+    int64_t sweep_ms = (int64_t)simclock_wall_ms(&c->clock, (double)c->cfg->poll_interval_s * 1000);
+    struct timeval sweep_tv = {(time_t)(sweep_ms / 1000), (suseconds_t)(sweep_ms % 1000) * 1000};
+    if (event_add(pump, &tick) != 0 || event_add(sweep, &sweep_tv) != 0 || poller_start(c->poller) != 0 ||
         http_server_stop_on_signals(srv) != 0) {
         goto done;
     }
@@ -177,6 +187,9 @@ done:
     poller_free(c->poller);
     if (pump != NULL) {
         event_free(pump);
+    }
+    if (sweep != NULL) {
+        event_free(sweep);
     }
     http_client_free(c->http);
     http_server_free(srv);

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "core/ingest.h"
 #include "core/metrics.h"
+#include "core/tracking.h"
 
 int64_t outbox_backoff_ms(int64_t base_ms, int64_t max_ms, int attempt, uint64_t seed,
                           int64_t job_id)
@@ -148,6 +149,12 @@ static void dispatch(struct core *c, struct job_row *due, int n, int i, char *us
         waybill_run(c, j);
     } else if (strcmp(j->kind, JOB_CANCEL) == 0) {
         waybill_cancel_run(c, j);
+    } else if (strcmp(j->kind, JOB_SUBSCRIBE) == 0) {
+        tracking_subscribe_run(c, j);
+    } else if (strcmp(j->kind, JOB_TRACK) == 0) {
+        tracking_query_run(c, j);
+    } else if (strcmp(j->kind, JOB_REMIND) == 0) {
+        tracking_remind_run(c, j);
     } else {
         log_warn("outbox: unknown job kind %s", j->kind);
         outbox_done(c, j);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STORE_STMTS_MAX 64
+#define STORE_STMTS_MAX 96
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_MAGIC 0x53544f52u
 
@@ -55,6 +55,12 @@ static const char *const schema_sql =
     " detail TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS pushes(digest TEXT PRIMARY KEY, sim_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS parcels(waybill TEXT PRIMARY KEY, carrier TEXT NOT NULL,"
+    " order_id TEXT NOT NULL, state INTEGER NOT NULL, ship_ms INTEGER NOT NULL,"
+    " last_event_ms INTEGER NOT NULL, ladder INTEGER NOT NULL, final INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS parcels_order ON parcels(order_id);"
+    "CREATE TABLE IF NOT EXISTS events(waybill TEXT NOT NULL, sim_ms INTEGER NOT NULL,"
+    " state INTEGER NOT NULL, context TEXT NOT NULL, UNIQUE(waybill, sim_ms, state, context));"
     "CREATE TABLE IF NOT EXISTS stock(sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL,"
     " safety INTEGER NOT NULL, frozen INTEGER NOT NULL, sold INTEGER NOT NULL);";
 
@@ -855,6 +861,124 @@ int store_stock_each(struct store *s, store_stock_cb cb, void *arg)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         stock_from_row(st, &r);
         if (cb(&r, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- parcels and events --------------------------------------------------------------------- */
+
+#define PARCEL_COLS "waybill, carrier, order_id, state, ship_ms, last_event_ms, ladder, final"
+
+static void parcel_from_row(sqlite3_stmt *st, struct parcel_row *p)
+{
+    copy_text(p->waybill, sizeof(p->waybill), sqlite3_column_text(st, 0));
+    copy_text(p->carrier, sizeof(p->carrier), sqlite3_column_text(st, 1));
+    copy_text(p->order_id, sizeof(p->order_id), sqlite3_column_text(st, 2));
+    p->state = sqlite3_column_int(st, 3);
+    p->ship_ms = sqlite3_column_int64(st, 4);
+    p->last_event_ms = sqlite3_column_int64(st, 5);
+    p->ladder = sqlite3_column_int(st, 6);
+    p->final = sqlite3_column_int(st, 7);
+}
+
+int store_parcel_get(struct store *s, const char *waybill, struct parcel_row *out)
+{
+    static const char sql[] = "SELECT " PARCEL_COLS " FROM parcels WHERE waybill = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, waybill, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        parcel_from_row(st, out);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_parcel_put(struct store *s, const struct parcel_row *p)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO parcels(" PARCEL_COLS ") VALUES"
+                              " (?1,?2,?3,?4,?5,?6,?7,?8)";
+    if (tx_ensure(s) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, p->waybill, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, p->carrier, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, p->order_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, p->state);
+    sqlite3_bind_int64(st, 5, p->ship_ms);
+    sqlite3_bind_int64(st, 6, p->last_event_ms);
+    sqlite3_bind_int(st, 7, p->ladder);
+    sqlite3_bind_int(st, 8, p->final);
+    return step_write(s, st);
+}
+
+int store_parcels_open_each(struct store *s, store_parcel_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT " PARCEL_COLS " FROM parcels WHERE final = 0";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    struct parcel_row p;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        parcel_from_row(st, &p);
+        if (cb(&p, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_event_add(struct store *s, const char *waybill, int64_t sim_ms, int state,
+                    const char *context)
+{
+    static const char sql[] = "INSERT OR IGNORE INTO events(waybill, sim_ms, state, context)"
+                              " VALUES (?1,?2,?3,?4)";
+    if (tx_ensure(s) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, waybill, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, sim_ms);
+    sqlite3_bind_int(st, 3, state);
+    sqlite3_bind_text(st, 4, context, -1, SQLITE_TRANSIENT);
+    if (step_write(s, st) != 0) {
+        return -1;
+    }
+    return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int store_events_each(struct store *s, const char *order_id, store_event_cb cb, void *arg)
+{
+    static const char sql[] =
+        "SELECT e.sim_ms, e.state, e.context FROM events e JOIN parcels p ON p.waybill = e.waybill"
+        " WHERE p.order_id = ?1 ORDER BY e.sim_ms, e.rowid";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, order_id, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cb(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+               (const char *)sqlite3_column_text(st, 2), arg) != 0) {
             rc = SQLITE_DONE;
             break;
         }

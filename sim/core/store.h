@@ -158,6 +158,28 @@ int store_stock_put(struct store *s, const struct stock_row *r) WARN_UNUSED_RESU
 typedef int (*store_stock_cb)(const struct stock_row *r, void *arg);
 int store_stock_each(struct store *s, store_stock_cb cb, void *arg);
 
+/* Parcels (one per shipped waybill) and their clean tracking events. */
+struct parcel_row {
+    char waybill[WAYBILL_BYTES_MAX];
+    char carrier[CARRIER_CODE_BYTES_MAX];
+    char order_id[ORDER_ID_BYTES_MAX];
+    int state;              /* Kuaidi100 state of the newest event, -1 before any */
+    int64_t ship_ms;
+    int64_t last_event_ms;  /* newest event time (ship time before any): the stall clock */
+    int ladder;             /* stall steps taken: 0..4 */
+    int final;              /* signed or returned: no more polling */
+};
+int store_parcel_get(struct store *s, const char *waybill, struct parcel_row *out);
+int store_parcel_put(struct store *s, const struct parcel_row *p) WARN_UNUSED_RESULT;
+typedef int (*store_parcel_cb)(const struct parcel_row *p, void *arg);
+int store_parcels_open_each(struct store *s, store_parcel_cb cb, void *arg);
+/* An event; 1 when new, 0 when already stored (de-duplication), -1 on error. */
+int store_event_add(struct store *s, const char *waybill, int64_t sim_ms, int state,
+                    const char *context) WARN_UNUSED_RESULT;
+typedef int (*store_event_cb)(int64_t sim_ms, int state, const char *context, void *arg);
+/* The events of the order's parcels in event-time order. */
+int store_events_each(struct store *s, const char *order_id, store_event_cb cb, void *arg);
+
 /* Online backup to path with SQLite's backup API (the store stays usable). 0 or -1. */
 int store_backup(struct store *s, const char *path, char *err, int err_len);
 

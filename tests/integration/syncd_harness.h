@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "common/simclock.h"
 #include "scenario/scenario.h"
@@ -37,6 +40,7 @@ struct world {
     char scen[192], cfg[192], db[192];
     char clock_epoch[32], clock_anchor[32];
     struct proc plat, carrier, syncd;
+    int syncd_port; /* chosen before start: syncd's push URLs are in its configuration */
     struct scenario *sc;
 };
 
@@ -218,6 +222,16 @@ static void write_config(struct world *w)
         cJSON_AddStringToObject(o, "checkword", c.checkword);
         cJSON_AddItemToArray(cars, o);
     }
+    struct tracking_account ta;
+    scenario_tracking_account(w->sc, &ta);
+    cJSON *tr = cJSON_AddObjectToObject(root, "tracking");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/kuaidi100", w->carrier.port);
+    cJSON_AddStringToObject(tr, "base_url", url);
+    cJSON_AddStringToObject(tr, "customer", ta.customer);
+    cJSON_AddStringToObject(tr, "key", ta.key);
+    cJSON_AddStringToObject(tr, "salt", ta.salt);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", w->syncd_port);
+    cJSON_AddStringToObject(root, "push_base_url", url);
     cJSON_AddStringToObject(root, "carrier_primary", "SF");
     cJSON_AddStringToObject(root, "carrier_backup", "ZTO");
     cJSON_AddStringToObject(root, "admin_token", T_TOKEN);
@@ -229,11 +243,27 @@ static void write_config(struct world *w)
     cJSON_Delete(root);
 }
 
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
 static void start_syncd(struct world *w)
 {
-    char log[256];
+    char log[256], port[16];
+    snprintf(port, sizeof(port), "%d", w->syncd_port);
     snprintf(log, sizeof(log), "%s/syncd.log", w->dir);
-    char *args[] = {"syncd", "--port", "0", "--config", w->cfg, "--db", w->db,
+    char *args[] = {"syncd", "--port", port, "--config", w->cfg, "--db", w->db,
                     "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
                     "--time-scale", T_SCALE, NULL};
     w->syncd = spawn("syncd", log, args);
@@ -275,6 +305,7 @@ static void start_world(struct world *w, const char *faults)
                      T_TOKEN, "--notify-url", notify, "--sim-epoch-ms", w->clock_epoch,
                      "--sim-anchor-ns", w->clock_anchor, "--time-scale", T_SCALE, NULL};
     w->carrier = spawn("mockcarrier", log, cargs);
+    w->syncd_port = free_port();
     write_config(w);
     start_syncd(w);
 }
