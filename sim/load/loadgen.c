@@ -38,6 +38,7 @@ struct lg_req {
     struct loadgen *lg;
     int64_t seq;
     int kind;
+    struct lg_req *prev, *next; /* outstanding list: freed with the generator if never answered */
 };
 
 struct loadgen {
@@ -61,8 +62,19 @@ struct loadgen {
     int64_t end_ms;
     int stopped;
     int64_t cancel_refused;
+    struct lg_req *outstanding;
     struct loadgen_stats st;
 };
+
+static void req_unlink(struct loadgen *lg, struct lg_req *r)
+{
+    if (r->prev != NULL)
+        r->prev->next = r->next;
+    else
+        lg->outstanding = r->next;
+    if (r->next != NULL)
+        r->next->prev = r->prev;
+}
 
 /* --- the action heap (min on due time) ---------------------------------------------------- */
 
@@ -132,7 +144,7 @@ static int send_json(struct loadgen *lg, const char *url, const char *body, int6
     struct lg_req *r = malloc(sizeof(*r));
     if (r == NULL)
         return -1;
-    *r = (struct lg_req){lg, seq, kind};
+    *r = (struct lg_req){lg, seq, kind, NULL, lg->outstanding};
     struct http_request req = {.method = "POST",
                                .url = url,
                                .body = body,
@@ -145,6 +157,9 @@ static int send_json(struct loadgen *lg, const char *url, const char *body, int6
         lg->st.http_errors++;
         return -1;
     }
+    if (lg->outstanding != NULL)
+        lg->outstanding->prev = r;
+    lg->outstanding = r;
     lg->st.pending++;
     return 0;
 }
@@ -260,6 +275,7 @@ static void done_cb(const struct http_response *resp, void *arg)
     struct lg_req *r = arg;
     struct loadgen *lg = r->lg;
     assert(lg->magic == LOADGEN_MAGIC);
+    req_unlink(lg, r);
     lg->st.pending--;
     struct lg_order *o = &lg->orders[r->seq];
     int ok = resp->error == HTTPC_OK && resp->status == 200;
@@ -407,9 +423,13 @@ void loadgen_free(struct loadgen *lg)
     assert(lg->magic == LOADGEN_MAGIC);
     if (lg->tick != NULL)
         event_free(lg->tick);
-    /* http_client_free cancels requests in flight without their callbacks: their lg_req
-     * allocations go with the process exit, which follows right after. */
+    /* http_client_free cancels requests in flight without their callbacks: free their state. */
     http_client_free(lg->http);
+    while (lg->outstanding != NULL) {
+        struct lg_req *r = lg->outstanding;
+        lg->outstanding = r->next;
+        free(r);
+    }
     free(lg->orders);
     free(lg->sched_pay);
     free(lg->heap);

@@ -44,6 +44,11 @@ struct run_opts {
 };
 
 struct run_ctx;
+struct stats_req {
+    struct run_ctx *rc;
+    int plat;
+};
+
 struct crash_arg {
     struct run_ctx *rc;
     int index;
@@ -79,6 +84,7 @@ struct run_ctx {
     int64_t drain_started_ms; /* wall ms; stats answers older than it do not count */
     int64_t plat_stats_at_ms; /* wall ms of the last mockplat stats answer */
     int stats_inflight;
+    struct stats_req stats_args[2];
     int64_t last_plain_ms;
     int progress_tty;
     int progress_drawn;
