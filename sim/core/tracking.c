@@ -77,6 +77,8 @@ void tracking_start(struct core *c, const char *order_id, const char *carrier,
 
 struct apply_stats {
     int bad, fresh, repeated, unordered;
+    int seen_n;
+    const cJSON *seen[TRACK_EVENTS_MAX]; /* events of this answer so far (repeat detection) */
     int64_t newest_ms;
     int newest_state;
     int64_t first_pickup_ms, signed_ms;
@@ -113,12 +115,24 @@ static void apply_event(struct core *c, const struct parcel_row *p, const cJSON 
         st->unordered++;
     }
     *prev_ms = ms;
+    for (int i = 0; i < st->seen_n; i++) {
+        const cJSON *o = st->seen[i];
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "time")->valuestring, time_s->valuestring)
+                == 0 &&
+            strcmp(cJSON_GetObjectItemCaseSensitive(o, "context")->valuestring,
+                   ctx->valuestring) == 0) {
+            st->repeated++; /* the same event twice in one answer */
+        }
+    }
+    if (st->seen_n < TRACK_EVENTS_MAX) {
+        st->seen[st->seen_n++] = item;
+    }
+    /* an event stored from an earlier answer is not new: answers carry the whole history */
     int added = store_event_add(c->store, p->waybill, ms, state, ctx->valuestring);
     if (added < 0) {
         core_fatal_store(c, "event");
     }
     st->fresh += added;
-    st->repeated += added == 0;
     if (ms >= st->newest_ms) {
         st->newest_ms = ms;
         st->newest_state = state;
@@ -170,7 +184,10 @@ static int apply_result(struct core *c, struct parcel_row *p, const cJSON *res, 
                       "tracking answer for another waybill or carrier: quarantined");
         return 1;
     }
-    struct apply_stats st = {0, 0, 0, 0, -1, -1, -1, -1};
+    struct apply_stats st;
+    memset(&st, 0, sizeof(st));
+    st.newest_ms = st.newest_state = -1;
+    st.first_pickup_ms = st.signed_ms = -1;
     int64_t prev = -1;
     int n = 0;
     const cJSON *item;

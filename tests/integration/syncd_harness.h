@@ -27,6 +27,9 @@
 
 #define T_TOKEN "itest-token"
 #define T_SCALE "200"
+
+/* The time scale of the next world (tests of slow parcel lifecycles raise it). */
+static const char *t_scale = T_SCALE;
 #define T_WAIT_MS 30000
 #define T_BODY_MAX (8 * 1024 * 1024)
 
@@ -168,15 +171,17 @@ static void write_scenario(struct world *w, const char *faults)
     char text[4096];
     snprintf(text, sizeof(text),
              "{\"name\":\"itest-syncd\",\"seed\":4242,\"sim\":{\"duration_s\":7200,"
-             "\"time_scale\":" T_SCALE "},"
+             "\"time_scale\":%s},"
              "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},"
              "{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
              "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
              "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
              "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
-             "\"buyers\":{\"population\":1000},\"faults\":[%s],\"crashes\":[],"
+             "\"buyers\":{\"population\":1000},"
+             "\"parcels\":{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
+             "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0},\"faults\":[%s],\"crashes\":[],"
              "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
-             faults);
+             t_scale, faults);
     write_file(w->scen, text);
 }
 
@@ -265,7 +270,7 @@ static void start_syncd(struct world *w)
     snprintf(log, sizeof(log), "%s/syncd.log", w->dir);
     char *args[] = {"syncd", "--port", port, "--config", w->cfg, "--db", w->db,
                     "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
-                    "--time-scale", T_SCALE, NULL};
+                    "--time-scale", (char *)t_scale, NULL};
     w->syncd = spawn("syncd", log, args);
     /* pushes go to syncd's listener */
     for (int i = 0; i < w->sc->shop_count; i++) {
@@ -295,7 +300,7 @@ static void start_world(struct world *w, const char *faults)
     snprintf(log, sizeof(log), "%s/mockplat.log", w->dir);
     char *pargs[] = {"mockplat", "--port", "0", "--scenario", w->scen, "--control-token", T_TOKEN,
                      "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
-                     "--time-scale", T_SCALE, NULL};
+                     "--time-scale", (char *)t_scale, NULL};
     w->plat = spawn("mockplat", log, pargs);
     char notify[128];
     snprintf(notify, sizeof(notify), "http://127.0.0.1:%d/__sim/parcel", w->plat.port);
@@ -303,7 +308,7 @@ static void start_world(struct world *w, const char *faults)
     (void)port;
     char *cargs[] = {"mockcarrier", "--port", "0", "--scenario", w->scen, "--control-token",
                      T_TOKEN, "--notify-url", notify, "--sim-epoch-ms", w->clock_epoch,
-                     "--sim-anchor-ns", w->clock_anchor, "--time-scale", T_SCALE, NULL};
+                     "--sim-anchor-ns", w->clock_anchor, "--time-scale", (char *)t_scale, NULL};
     w->carrier = spawn("mockcarrier", log, cargs);
     w->syncd_port = free_port();
     write_config(w);
@@ -344,7 +349,7 @@ static int place_orders(struct world *w, int first, int n, char ids[][40])
         snprintf(ids[i], 40, "%s", id->valuestring);
         cJSON_Delete(doc);
         if (i % 10 != 9) {
-            snprintf(body, sizeof(body), "{\"order_id\":\"%s\"}", ids[i]);
+            snprintf(body, sizeof(body), "{\"order_id\":\"%.39s\"}", ids[i]);
             assert_int_equal(http("POST", w->plat.port, "/__sim/orders/pay", body, NULL), 200);
             paid++;
         }
