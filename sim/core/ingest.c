@@ -1,12 +1,15 @@
 /* Order ingest and the state machine's side effects. */
 #include "core/ingest.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "core/outbox.h"
+#include "core/stock.h"
 #include "core/tracking.h"
 
 struct detail_batch {
@@ -106,6 +109,27 @@ static int buyer_burst(struct core *c, const struct order_row *o)
     return n > c->cfg->guard_orders_max;
 }
 
+int64_t ingest_ship_delay_ms(const struct core *c, const struct order_row *o)
+{
+    static const int64_t delay_ms[] = {0, 30 * 60 * 1000, 24 * 3600 * 1000};
+    char err[ERR_BYTES_MAX];
+    int64_t wait = 0;
+    cJSON *doc = json_parse(o->lines, strlen(o->lines), err, sizeof(err));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, doc)
+    {
+        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(it, "sku");
+        const struct sku_cfg *k = cJSON_IsString(sku) ? config_sku(c->cfg, sku->valuestring)
+                                                      : NULL;
+        if (k != NULL && delay_ms[k->delay] > wait) {
+            wait = delay_ms[k->delay];
+        }
+    }
+    json_delete(doc);
+    int64_t due = (o->pay_ms > 0 ? o->pay_ms : core_now_ms(c)) + wait - core_now_ms(c);
+    return due > 0 ? due : 0;
+}
+
 /* The order is paid and not held: make sure its next job exists. */
 static void queue_next(struct core *c, const struct order_row *o)
 {
@@ -116,7 +140,7 @@ static void queue_next(struct core *c, const struct order_row *o)
         outbox_add(c, JOB_WAYBILL, o->order_id, o->shop,
                    o->carrier[0] ? o->carrier : c->cfg->carrier_primary, 0, 0);
     } else if (o->state == OS_WAYBILLED) {
-        outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", 0, 0);
+        outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", ingest_ship_delay_ms(c, o), 0);
     }
 }
 
@@ -127,6 +151,11 @@ static void on_paid(struct core *c, struct order_row *o, const struct plat_order
             o->pay_ms = po->pay_s * 1000;
         }
         (void)ingest_move(c, o, OS_PAID);
+        if (stock_on_paid(c, o) != 0) {
+            snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", STOCK_HOLD_OUT_OF_STOCK);
+            (void)ingest_move(c, o, OS_HOLD);
+            return;
+        }
         if (buyer_burst(c, o)) {
             snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", INGEST_HOLD_BUYER_BURST);
             (void)ingest_move(c, o, OS_HOLD);
@@ -159,6 +188,9 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
         ingest_waybill_ref(o, ref, sizeof(ref));
         snprintf(arg, sizeof(arg), "%s|%s|%s|%s", o->carrier, ref, o->waybill, o->order_id);
         outbox_add(c, JOB_CANCEL, o->waybill, o->carrier, arg, 0, 0);
+    }
+    if (o->pay_ms != 0 && strcmp(o->hold_reason, STOCK_HOLD_OUT_OF_STOCK) != 0) {
+        stock_on_cancel(c, o); /* paid units come back */
     }
     (void)ingest_move(c, o, OS_CANCELLED);
 }

@@ -29,6 +29,9 @@ void ingest_save(struct core *c, const struct order_row *o);
 void ingest_detail_run(struct core *c, int shop, const struct job_row *jobs, int n);
 /* Make sure every open order has the job it needs next (start-up and reconciliation). */
 void ingest_heal(struct core *c);
+/* Sim ms from now until the order may be shipped (the SKU classes' auto-ship delay counted from
+ * payment: immediate, 30 sim-minutes, 24 sim-hours pre-sale); 0 when due. */
+int64_t ingest_ship_delay_ms(const struct core *c, const struct order_row *o);
 /* The reference the carrier knows the order's current waybill request by. */
 void ingest_waybill_ref(const struct order_row *o, char *out, int out_len);
 

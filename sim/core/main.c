@@ -17,6 +17,7 @@
 #include "core/metrics.h"
 #include "core/outbox.h"
 #include "core/poller.h"
+#include "core/stock.h"
 #include "core/store.h"
 #include "core/tracking.h"
 
@@ -167,6 +168,7 @@ static int run(struct core *c, const struct options *o)
     store_on_dirty(c->store, dirty_cb, c);
     evhttp_set_gencb(http_server_evhttp(srv), api_handle, c);
     /* resume every pending call of a previous life, and give every open order its next job */
+    stock_init(c);
     int64_t pending = store_jobs_resume(c->store, core_now_ms(c));
     ingest_heal(c);
     if (pending < 0 || store_commit(c->store) != 0) {

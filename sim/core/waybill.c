@@ -124,7 +124,7 @@ static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
     if (!ingest_move(c, o, OS_WAYBILLED)) {
         ingest_save(c, o);
     }
-    outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", 0, 0);
+    outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", ingest_ship_delay_ms(c, o), 0);
     for (int i = 1; i < r->waybill_count; i++) {
         if (strcmp(r->waybills[i], num) != 0 && waybill_valid(w->carrier, r->waybills[i])) {
             core_evidence(c, EVK_SURPLUS_WAYBILL, o->order_id, num, r->waybills[i],
