@@ -13,12 +13,18 @@ CC           ?= cc
 PKGS         := libevent libevent_pthreads libcurl libcjson sqlite3 libcrypto
 DEBS         := build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev \
                 libsqlite3-dev libssl-dev libcmocka-dev gnuplot-nox clang-format wrk nginx-light \
-                chromium
+                chromium clang libclang-rt-dev valgrind
 SANITIZE     ?=
 ifeq ($(SANITIZE),1)
 BUILD        ?= build/san
 BIN          ?= build/san/bin
 OPT          := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(SANITIZE),fuzz)
+# libFuzzer build (make fuzz, with CC=clang): library code instrumented for coverage + ASan/UBSan.
+BUILD        ?= build/fuzz
+BIN          ?= build/fuzz/bin
+OPT          := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all
 else
 BUILD        ?= build/rel
 BIN          ?= bin
@@ -65,11 +71,19 @@ test_dirs     = $(or $(DIRS_T_$(call test_group,$(1))),sim/scenario sim/common)
 
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 UNIT_BINS     = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# tests/fuzz/fuzz_<group>_<name>.c: libFuzzer entry points (make fuzz). Each also builds with the
+# normal compiler into replay_fuzz_<group>_<name>, a unit test that replays its saved corpus
+# tests/fixtures/fuzz/<group>_<name>/ (seeds and regression inputs) through the same entry point.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+REPLAY_BINS   = $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
+UNIT_BINS    += $(REPLAY_BINS)
 INTEG_SRC    := $(wildcard tests/integration/test_*.c)
 INTEG_BINS    = $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 INTEG_SH     := $(wildcard tests/integration/test_*.sh)
 
-.PHONY: all run test unit integration bench deps check-style check-deps clean stress fuzz
+.PHONY: all run test unit integration bench deps check-style check-deps clean stress fuzz \
+        fuzz-build fuzz-run test-valgrind
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
@@ -150,6 +164,56 @@ integration: $(BINS) $(INTEG_BINS)
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@if [ -x bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not present yet"; exit 1; fi
+
+# --- fuzzing and valgrind (issue 11, RELIABILITY.md) ------------------------------------------
+# make fuzz: every tests/fuzz/fuzz_*.c built with clang + libFuzzer + ASan/UBSan (library objects
+# in build/fuzz), each run FUZZ_SECONDS (default 60). New coverage goes to build/fuzz/corpus/<t>;
+# crash, leak, timeout and oom inputs are written to tests/fixtures/fuzz/<t>/ as regression
+# inputs (commit them: make test replays them) and fail the target.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?= -timeout=10 -rss_limit_mb=2048 -max_len=65536
+fuzz_dirs     = $(or $(DIRS_T_$(word 2,$(subst _, ,$(1)))),sim/scenario sim/common)
+
+define replay_rule
+$(BUILD)/tests/replay_$(1): $(BUILD)/tests/fuzz/$(1).o $(BUILD)/tests/fuzz/replay.o \
+                            $(call archives,$(call fuzz_dirs,$(1)))
+	@mkdir -p $$(@D)
+	@echo "LD $$@"
+	@$(CC) $(LDFLAGS) $$< $(BUILD)/tests/fuzz/replay.o $(call link_archives,$(call fuzz_dirs,$(1))) \
+	  $(LIBS) -lcmocka -o $$@
+$(BUILD)/fuzzers/$(1): $(BUILD)/tests/fuzz/$(1).o $(call archives,$(call fuzz_dirs,$(1)))
+	@mkdir -p $$(@D)
+	@echo "LD $$@"
+	@$(CC) $(LDFLAGS) -fsanitize=fuzzer $$< $(call link_archives,$(call fuzz_dirs,$(1))) \
+	  $(LIBS) -o $$@
+endef
+$(foreach t,$(FUZZ_NAMES),$(eval $(call replay_rule,$(t))))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=fuzz fuzz-run
+
+fuzz-build: $(patsubst %,$(BUILD)/fuzzers/%,$(FUZZ_NAMES))
+
+fuzz-run: fuzz-build
+	@export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	fail=0; for t in $(FUZZ_NAMES); do \
+	  c=$${t#fuzz_}; mkdir -p $(BUILD)/corpus/$$c tests/fixtures/fuzz/$$c; \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  if $(BUILD)/fuzzers/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	       -artifact_prefix=tests/fixtures/fuzz/$$c/ $(BUILD)/corpus/$$c tests/fixtures/fuzz/$$c \
+	       > $(BUILD)/fuzzers/$$t.log 2>&1; then \
+	    grep -E '^(stat::number_of_executed_units|stat::new_units_added)' $(BUILD)/fuzzers/$$t.log | tr '\n' ' '; echo; \
+	  else fail=$$((fail+1)); echo "FAILED: $$t (log $(BUILD)/fuzzers/$$t.log; input saved in tests/fixtures/fuzz/$$c/)"; \
+	    grep -m5 -E 'ERROR|SUMMARY|Assertion' $(BUILD)/fuzzers/$$t.log; fi; \
+	done; echo "fuzz: $$fail target(s) failed"; [ $$fail = 0 ]
+
+# make test-valgrind: the unit tests and a smoke run of each binary (start, /healthz, /metrics,
+# SIGTERM) under valgrind, zero errors and zero definite leaks. Plain -O1 build in build/vg.
+VG_BUILD     ?= build/vg
+test-valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=$(VG_BUILD) BIN=$(VG_BUILD)/bin OPT="-O1 -g" all \
+	  $(patsubst $(BUILD)/%,$(VG_BUILD)/%,$(UNIT_BINS))
+	@bash tests/valgrind/run.sh $(VG_BUILD)
 
 # --- hygiene ----------------------------------------------------------------------------------
 ALL_C := $(shell find sim mocks tests -name '*.[ch]' 2>/dev/null)

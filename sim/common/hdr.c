@@ -310,7 +310,7 @@ char *hdr_encode(const struct hdr *h)
 int hdr_decode(struct hdr *h, const char *text)
 {
     assert(h->magic == HDR_MAGIC);
-    if (strncmp(text, "hdr1 ", 5) != 0)
+    if (strncmp(text, "hdr1 ", 5) != 0 || text[5] < '0' || text[5] > '9')
         return -1;
     char *end = NULL;
     errno = 0;
@@ -324,8 +324,13 @@ int hdr_decode(struct hdr *h, const char *text)
         long idx = strtol(p + 1, &end, 10);
         if (end == p + 1 || *end != ':' || idx < 0 || idx >= h->bucket_count)
             return -1;
+        /* Counts are plain digits: strtoull would take "-1" as 2^64-1 and let the sum wrap
+         * around to the total (found by tests/fuzz/fuzz_common_hdr.c). */
+        if (end[1] < '0' || end[1] > '9')
+            return -1;
+        errno = 0;
         unsigned long long n = strtoull(end + 1, &end, 10);
-        if (n == 0)
+        if (n == 0 || errno != 0 || n > total - seen)
             return -1;
         int64_t v = high_of_index((int)idx);
         hdr_record_n(h, v < HDR_VALUE_MAX ? v : HDR_VALUE_MAX, n);
