@@ -826,7 +826,8 @@ static void order_figures(struct check *c, const struct order_counts *n)
     check_set(c, "orders_delivered", (double)n->delivered);
     check_set(c, "orders_cancelled", (double)n->cancelled);
     set_count_or_unavailable(c, "orders_held", n->held, st, no_state);
-    double load_s = (double)(c->in->load_end_ms - c->in->run_start_ms) / 1000.0;
+    int64_t start = c->in->load_start_ms > 0 ? c->in->load_start_ms : c->in->run_start_ms;
+    double load_s = (double)(c->in->load_end_ms - start) / 1000.0;
     if (load_s > 0)
         check_set(c, "orders_per_s", (double)n->placed / load_s);
     else

@@ -52,6 +52,7 @@ struct check_input {
     const struct scenario *sc;
     const struct records *rec;
     int64_t run_start_ms;       /* sim time of the run start (the clock epoch) */
+    int64_t load_start_ms;      /* sim time the load started (0: run_start_ms) */
     int64_t load_end_ms;        /* sim time the load stopped */
     const double *sched_pay_ms; /* scheduled pay sim ms by order seq (NAN: unknown); or NULL */
     int64_t sched_count;

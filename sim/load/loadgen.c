@@ -59,6 +59,7 @@ struct loadgen {
     struct act *heap;
     size_t heap_len, heap_cap;
     int64_t next_seq;
+    int64_t start_ms; /* sim time of order schedule offset 0 */
     int64_t end_ms;
     int stopped;
     int64_t cancel_refused;
@@ -312,7 +313,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     if (lg->stopped)
         return;
     double now = (double)simclock_now_ms(lg->clock);
-    double epoch = (double)lg->clock->epoch_ms;
+    double epoch = (double)lg->start_ms;
     int sends = 0;
     while (lg->next_seq < lg->st.scheduled && sends < LOAD_SENDS_PER_TICK_MAX) {
         double due = epoch + profile_time_ms(&lg->profile, lg->next_seq);
@@ -360,7 +361,8 @@ static int loadgen_tables(struct loadgen *lg, const struct loadgen_config *cfg, 
         return -1;
     }
     double end_s = duration > 0 && duration < lg->profile.total_s ? duration : lg->profile.total_s;
-    lg->end_ms = cfg->clock->epoch_ms + (int64_t)(end_s * 1000.0);
+    lg->start_ms = cfg->start_ms > 0 ? cfg->start_ms : cfg->clock->epoch_ms;
+    lg->end_ms = lg->start_ms + (int64_t)(end_s * 1000.0);
     size_t n = (size_t)(lg->st.scheduled > 0 ? lg->st.scheduled : 1);
     lg->orders = calloc(n, sizeof(*lg->orders));
     lg->sched_pay = malloc(n * sizeof(*lg->sched_pay));
@@ -470,4 +472,9 @@ const double *loadgen_sched_pay(const struct loadgen *lg, int64_t *count)
 int64_t loadgen_end_ms(const struct loadgen *lg)
 {
     return lg->end_ms;
+}
+
+int64_t loadgen_start_ms(const struct loadgen *lg)
+{
+    return lg->start_ms;
 }

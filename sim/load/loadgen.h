@@ -29,11 +29,12 @@ struct loadgen;
 struct loadgen_config {
     const struct scenario *sc;
     struct event_base *base;
-    const struct simclock *clock; /* run start = clock epoch */
-    const char *plat_url;         /* "http://127.0.0.1:P" */
-    const char *token;            /* X-Sim-Token */
-    double duration_s;            /* sim s of load; 0 = the whole profile */
-    int max_connections;          /* 0 = LOAD_CONNECTIONS_DEFAULT */
+    const struct simclock *clock;
+    int64_t start_ms;     /* sim ms the schedule starts at; 0 = the clock epoch */
+    const char *plat_url; /* "http://127.0.0.1:P" */
+    const char *token;    /* X-Sim-Token */
+    double duration_s;    /* sim s of load; 0 = the whole profile */
+    int max_connections;  /* 0 = LOAD_CONNECTIONS_DEFAULT */
 };
 
 struct loadgen_stats {
@@ -58,7 +59,8 @@ void loadgen_stop(struct loadgen *lg);
 void loadgen_get_stats(const struct loadgen *lg, struct loadgen_stats *out);
 /* Scheduled pay sim ms (absolute) by order seq, NAN for orders never paid; *count orders. */
 const double *loadgen_sched_pay(const struct loadgen *lg, int64_t *count);
-/* The sim time (absolute ms) the load ends: the last scheduled order. */
+/* The sim time (absolute ms) the load ends: start + the load duration. */
 int64_t loadgen_end_ms(const struct loadgen *lg);
+int64_t loadgen_start_ms(const struct loadgen *lg);
 
 #endif

@@ -222,6 +222,7 @@ int collect_and_check(struct run_ctx *rc)
     struct check_input in = {.sc = &rc->sc,
                              .rec = r,
                              .run_start_ms = rc->clock.epoch_ms,
+                             .load_start_ms = loadgen_start_ms(rc->lg),
                              .load_end_ms = loadgen_end_ms(rc->lg)};
     in.sched_pay_ms = loadgen_sched_pay(rc->lg, &in.sched_count);
     in.clock_slack_ms = fmax(CHECK_CLOCK_SLACK_MS_MIN, 20.0 * rc->clock.scale);

@@ -246,6 +246,7 @@ static int loop_setup(struct run_ctx *rc)
     struct loadgen_config cfg = {.sc = &rc->sc,
                                  .base = rc->base,
                                  .clock = &rc->clock,
+                                 .start_ms = simclock_now_ms(&rc->clock),
                                  .plat_url = url,
                                  .token = rc->token,
                                  .duration_s = cfg_duration(rc)};
