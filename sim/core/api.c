@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/http_server.h"
+#include "core/backup.h"
 #include "core/metrics.h"
 #include "core/order.h"
 #include "core/push.h"
@@ -235,6 +236,20 @@ static void admin(struct core *c, struct evhttp_request *req, const char *path)
     } else if (strcmp(path, "/__evidence") == 0) {
         text = api_evidence_dump(c, &len);
         reply_dump(req, text, len);
+    } else if (strcmp(path, "/__backup") == 0 &&
+               evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+        char out[BACKUP_PATH_BYTES_MAX + 64], body[BACKUP_PATH_BYTES_MAX + 128];
+        if (backup_now(c, out, sizeof(out)) != 0) {
+            http_reply_json(req, 500, "{\"error\":\"backup_failed\",\"message\":\"see log\"}");
+        } else {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "path", out);
+            char *t = cJSON_PrintUnformatted(o);
+            snprintf(body, sizeof(body), "%s", t != NULL ? t : "{}");
+            cJSON_free(t);
+            cJSON_Delete(o);
+            http_reply_json(req, 200, body);
+        }
     } else if (strcmp(path, "/__stock") == 0) {
         text = api_stock_dump(c, &len);
         reply_dump(req, text, len);

@@ -12,6 +12,7 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "core/api.h"
+#include "core/backup.h"
 #include "core/core.h"
 #include "core/ingest.h"
 #include "core/metrics.h"
@@ -125,6 +126,7 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     tracking_sweep(arg);
+    backup_maybe(arg);
 }
 
 /* --restore FILE: copy the backup into place before the store opens (then reconciliation
@@ -168,6 +170,15 @@ static int run(struct core *c, const struct options *o)
     store_on_dirty(c->store, dirty_cb, c);
     evhttp_set_gencb(http_server_evhttp(srv), api_handle, c);
     /* resume every pending call of a previous life, and give every open order its next job */
+    char dir[SYNCD_PATH_BYTES_MAX + 16];
+    snprintf(dir, sizeof(dir), "%s", c->cfg->backup_dir);
+    if (dir[0] == '\0') {
+        snprintf(dir, sizeof(dir), "%s.backups", o->db);
+    }
+    if (backup_init(dir) != 0) {
+        fprintf(stderr, "syncd: cannot create the backup folder %s\n", dir);
+        goto done;
+    }
     stock_init(c);
     int64_t pending = store_jobs_resume(c->store, core_now_ms(c));
     ingest_heal(c);

@@ -44,6 +44,7 @@ struct world {
     char clock_epoch[32], clock_anchor[32];
     struct proc plat, carrier, syncd;
     int syncd_port; /* chosen before start: syncd's push URLs are in its configuration */
+    char restore[256]; /* --restore FILE for the next start, "" for none */
     struct scenario *sc;
 };
 
@@ -270,7 +271,11 @@ static void start_syncd(struct world *w)
     snprintf(log, sizeof(log), "%s/syncd.log", w->dir);
     char *args[] = {"syncd", "--port", port, "--config", w->cfg, "--db", w->db,
                     "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
-                    "--time-scale", (char *)t_scale, NULL};
+                    "--time-scale", (char *)t_scale, NULL, NULL, NULL};
+    if (w->restore[0] != '\0') {
+        args[13] = "--restore";
+        args[14] = w->restore;
+    }
     w->syncd = spawn("syncd", log, args);
     /* pushes go to syncd's listener */
     for (int i = 0; i < w->sc->shop_count; i++) {
