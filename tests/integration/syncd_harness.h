@@ -379,7 +379,7 @@ static struct tally read_truth(struct world *w)
 {
     struct tally t = {0, 0, 0, 0};
     char *text = NULL;
-    char seen[512][40];
+    static char seen[4096][40];
     int nseen = 0;
     assert_int_equal(http("GET", w->plat.port, "/__sim/truth", NULL, &text), 200);
     char *save = NULL;
@@ -402,7 +402,7 @@ static struct tally read_truth(struct world *w)
                 for (int k = 0; k < nseen; k++) {
                     t.dup_waybills += strcmp(seen[k], wb->valuestring) == 0;
                 }
-                if (nseen < 512) {
+                if (nseen < 4096) {
                     snprintf(seen[nseen++], 40, "%s", wb->valuestring);
                 }
             }
@@ -411,6 +411,39 @@ static struct tally read_truth(struct world *w)
     }
     free(text);
     return t;
+}
+
+/* Orders with more than one live waybill at the carrier (order_ref is the order id, or the order
+ * id plus "-R<n>" after a refused number). */
+static int surplus_live(struct world *w)
+{
+    char *text = NULL, *save = NULL;
+    static char refs[4096][40];
+    int n = 0, surplus = 0;
+    assert_int_equal(http("GET", w->carrier.port, "/__sim/truth", NULL, &text), 200);
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *type = cJSON_GetObjectItem(o, "type");
+        const cJSON *ref = cJSON_GetObjectItem(o, "order_ref");
+        const cJSON *cancel = cJSON_GetObjectItem(o, "cancel_ms");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "waybill") == 0 &&
+            cJSON_IsString(ref) && !cJSON_IsNumber(cancel) && n < 4096) {
+            char id[40];
+            snprintf(id, sizeof(id), "%s", ref->valuestring);
+            char *r = strstr(id, "-R");
+            if (r != NULL) {
+                *r = '\0';
+            }
+            for (int k = 0; k < n; k++) {
+                surplus += strcmp(refs[k], id) == 0;
+            }
+            snprintf(refs[n++], sizeof(refs[0]), "%s", id);
+        }
+        cJSON_Delete(o);
+    }
+    free(text);
+    return surplus;
 }
 
 static struct tally wait_shipped(struct world *w, int paid)
