@@ -155,6 +155,15 @@ static void set_callback(struct plat *p, struct evhttp_request *req, const cJSON
         (strncmp(url, "http://127.0.0.1:", 17) != 0 && strncmp(url, "http://localhost:", 17) != 0))
         return control_error(req, 400, "bad_request", "url: must be http://127.0.0.1:PORT/...");
     snprintf(p->shops[s].callback_url, sizeof(p->shops[s].callback_url), "%s", url);
+    cJSON *line = cJSON_CreateObject(); /* journalled: a restarted mock keeps pushing there */
+    cJSON_AddStringToObject(line, "type", "callback");
+    cJSON_AddStringToObject(line, "shop", shop);
+    cJSON_AddStringToObject(line, "url", url);
+    char *text = cJSON_PrintUnformatted(line);
+    cJSON_Delete(line);
+    if (text != NULL)
+        truth_journal_aux(p->truth, text);
+    free(text);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "shop", shop);
     cJSON_AddStringToObject(root, "url", url);

@@ -1,6 +1,7 @@
 /* Access and refresh tokens of both flavors. Tokens are derived from (seed, shop, generation) so a
  * restarted mock re-creates exactly the tokens it had issued: each issue is journalled as
- * {"type":"token","shop":..,"gen":..,"issued_ms":..} and replayed through truth's aux lines.
+ * {"type":"token","shop":..,"gen":..,"issued_ms":..} and replayed through truth's aux lines
+ * (tokens_replay_line also restores {"type":"callback","shop","url"} registrations).
  * Shopee: the refresh token of generation g is single-use; trading it issues generation g+1
  * (access token valid SHOPEE_ACCESS_TOKEN_S sim seconds). Generation 0's refresh token is the
  * scenario's. WeChat: stable_token returns the live token unless forced or expired. */
@@ -109,11 +110,14 @@ void tokens_replay_line(void *arg, const char *line)
     const cJSON *shop = cJSON_GetObjectItemCaseSensitive(doc, "shop");
     const cJSON *gen = cJSON_GetObjectItemCaseSensitive(doc, "gen");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(doc, "issued_ms");
-    if (cJSON_IsString(type) && strcmp(type->valuestring, "token") == 0 && cJSON_IsString(shop) &&
-        cJSON_IsNumber(gen) && cJSON_IsNumber(ms)) {
-        int i = scenario_shop_index(&p->sc, shop->valuestring);
-        if (i >= 0 && i < p->shop_count)
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(doc, "url");
+    int i = cJSON_IsString(shop) ? scenario_shop_index(&p->sc, shop->valuestring) : -1;
+    if (i >= 0 && i < p->shop_count && cJSON_IsString(type)) {
+        if (strcmp(type->valuestring, "token") == 0 && cJSON_IsNumber(gen) && cJSON_IsNumber(ms))
             issue(p, i, (uint32_t)gen->valuedouble, (int64_t)ms->valuedouble);
+        else if (strcmp(type->valuestring, "callback") == 0 && cJSON_IsString(url))
+            snprintf(p->shops[i].callback_url, sizeof(p->shops[i].callback_url), "%s",
+                     url->valuestring);
     }
     cJSON_Delete(doc);
 }

@@ -50,6 +50,8 @@ static char scenario_path[64] = "/tmp/shipsim-mp-scenario-XXXXXX";
 static char state_path[64] = "/tmp/shipsim-mp-state-XXXXXX";
 static char fault_log[64] = "/tmp/shipsim-mp-faults-XXXXXX";
 static pid_t mock_pid = -1;
+static pid_t started[16]; /* every mock this test started, killed at teardown whatever failed */
+static int started_n;
 static int mock_port;
 static char sp_token[64], wx_token[64];
 static int seq_next = 1;
@@ -198,6 +200,8 @@ static int start_mock_at(const char *state, const char *flog, uint64_t seed)
         _exit(127);
     }
     close(out[1]);
+    if (started_n < (int)(sizeof(started) / sizeof(started[0])))
+        started[started_n++] = pid;
     char line[128] = {0};
     size_t n = 0;
     for (int i = 0; i < 200 && n < sizeof(line) - 1; i++) {
@@ -222,6 +226,9 @@ static void stop_mock(int sig)
     kill(mock_pid, sig);
     int st = 0;
     waitpid(mock_pid, &st, 0);
+    for (int i = 0; i < started_n; i++) /* reaped: never signal this pid again */
+        if (started[i] == mock_pid)
+            started[i] = 0;
     if (sig == SIGTERM)
         assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     mock_pid = -1;
@@ -456,6 +463,9 @@ static int group_teardown(void **state)
 {
     (void)state;
     stop_mock(SIGTERM);
+    for (int i = 0; i < started_n; i++) /* a failed test may have left one running */
+        if (started[i] > 0 && kill(started[i], SIGKILL) == 0)
+            waitpid(started[i], NULL, 0);
     listener_stop = 1;
     pthread_join(listener, NULL);
     close(listen_fd);
@@ -903,7 +913,7 @@ static void scripted_run(const char *state, const char *flog)
 {
     unlink(state);
     unlink(flog);
-    start_mock_at(state, flog, 777);
+    start_mock_at(state, flog, sc.seed); /* shop credentials derive from the seed */
     tokens_fetch();
     set_rule("{\"kind\":\"lost_order\",\"target\":\"platform:order/get_order_list\",\"probability\":0.3},"
              "{\"kind\":\"duplicate_order\",\"target\":\"platform:order/*\",\"probability\":0.3},"
