@@ -11,6 +11,7 @@
 #include "common/check.h"
 #include "common/limits.h"
 #include "report/report.h"
+#include "run/bench_http.h"
 #include "run/run.h"
 #include "scenario/scenario.h"
 
@@ -65,6 +66,8 @@ static const struct verb verbs[] = {
      report_replay_help, report_cmd_replay},
     {"report", "rewrite a results folder's junit.xml, plots and report.html", report_report_help,
      report_cmd_report},
+    {"bench-http", "benchmark helper: one URL through the generator's HTTP client", bench_http_help,
+     bench_http_cmd},
 };
 
 static void print_usage(FILE *out)
