@@ -38,6 +38,7 @@ struct core {
     int64_t carrier_failures[CONFIG_CARRIERS_MAX]; /* consecutive, per configured carrier */
     int inflight;                 /* jobs with a call in flight */
     uint64_t seed;
+    int64_t start_ms;             /* sim time this process started (jobs older may have been sent) */
     struct event *commit_ev;
     struct metrics *metrics;
     struct poller *poller;

@@ -179,6 +179,7 @@ static int run(struct core *c, const struct options *o)
         fprintf(stderr, "syncd: cannot create the backup folder %s\n", dir);
         goto done;
     }
+    c->start_ms = core_now_ms(c);
     stock_init(c);
     int64_t pending = store_jobs_resume(c->store, core_now_ms(c));
     ingest_heal(c);

@@ -50,6 +50,9 @@ static cJSON *envelope(const char *body, size_t len, long status, struct call_ou
                strcmp(e->valuestring, "error_busy") == 0) {
         outcome_set(o, CALL_RETRY, status == 503 ? EVK_MAINTENANCE : EVK_SERVER_ERROR, "%s",
                     e->valuestring);
+    } else if (strstr(msg, "imestamp") != NULL) {
+        /* our signed timestamp aged in a queue (or clocks drift): sign again, same token */
+        outcome_set(o, CALL_RETRY, -1, "%s: %.80s", e->valuestring, msg);
     } else if (strcmp(e->valuestring, "error_auth") == 0 ||
                strcmp(e->valuestring, "invalid_acceess_token") == 0 ||
                strcmp(e->valuestring, "invalid_access_token") == 0 ||

@@ -396,7 +396,7 @@ int store_buyer_orders_since(struct store *s, const char *buyer, int64_t since_m
 
 /* --- waybills --------------------------------------------------------------------------------- */
 
-static int waybill_owner(struct store *s, const char *waybill, char *owner, int owner_len)
+int store_waybill_owner(struct store *s, const char *waybill, char *owner, int owner_len)
 {
     static const char sql[] = "SELECT order_id FROM waybills WHERE waybill = ?1";
     sqlite3_stmt *st = stmt(s, sql);
@@ -419,7 +419,7 @@ int store_waybill_bind(struct store *s, const char *carrier, const char *waybill
                               " VALUES (?1,?2,?3,0,?4)";
     assert(waybill[0] != '\0');
     assert(owner_len > 0);
-    int found = waybill_owner(s, waybill, owner, owner_len);
+    int found = store_waybill_owner(s, waybill, owner, owner_len);
     if (found != 0) {
         return found < 0 ? -1 : strcmp(owner, order_id) == 0 ? 0 : 1;
     }

@@ -101,6 +101,8 @@ int store_buyer_orders_since(struct store *s, const char *buyer, int64_t since_m
 int store_waybill_bind(struct store *s, const char *carrier, const char *waybill,
                        const char *order_id, int64_t sim_ms, char *owner, int owner_len)
     WARN_UNUSED_RESULT;
+/* The order a number is bound to: 1 found (owner copied), 0 unbound, -1 error. */
+int store_waybill_owner(struct store *s, const char *waybill, char *owner, int owner_len);
 int store_waybill_set_status(struct store *s, const char *waybill, int status) WARN_UNUSED_RESULT;
 /* A number offered for order_id that we refused (kept for the state dump). */
 int store_waybill_reject(struct store *s, const char *carrier, const char *waybill,

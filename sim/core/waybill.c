@@ -79,12 +79,20 @@ static void finish(struct core *c, struct wb_ctx *w, int done)
     free(w);
 }
 
-static void queue_cancel(struct core *c, const char *carrier, const char *ref, const char *waybill,
-                         const char *order_id)
+/* Cancel what the carrier holds under ref (only the number waybill when given). The job key is
+ * the number, or the reference when the number is not ours to name alone. */
+static void queue_cancel_keyed(struct core *c, const char *carrier, const char *ref,
+                               const char *waybill, const char *order_id, const char *key)
 {
     char arg[STORE_JOB_ARG_BYTES_MAX];
     snprintf(arg, sizeof(arg), "%s|%s|%s|%s", carrier, ref, waybill, order_id);
-    outbox_add(c, JOB_CANCEL, waybill[0] != '\0' ? waybill : ref, carrier, arg, 0, 0);
+    outbox_add(c, JOB_CANCEL, key, carrier, arg, 0, 0);
+}
+
+static void queue_cancel(struct core *c, const char *carrier, const char *ref, const char *waybill,
+                         const char *order_id)
+{
+    queue_cancel_keyed(c, carrier, ref, waybill, order_id, waybill[0] != '\0' ? waybill : ref);
 }
 
 /* Bind the first valid number; cancel the rest. Returns 1 when the job is finished. */
@@ -112,7 +120,10 @@ static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
         if (store_waybill_reject(c->store, w->carrier, num, o->order_id, core_now_ms(c)) != 0) {
             core_fatal_store(c, "waybill reject");
         }
-        o->wb_gen++; /* a new reference gets a new number */
+        /* the carrier's record under our reference is cancelled (the other order's parcel is not
+         * touched: the cancel names our reference), and a new reference gets a new number */
+        queue_cancel_keyed(c, w->carrier, w->ref, num, o->order_id, w->ref);
+        o->wb_gen++;
         ingest_save(c, o);
         struct call_outcome again;
         outcome_set(&again, CALL_RETRY, -1, "foreign waybill");
@@ -224,7 +235,9 @@ void waybill_run(struct core *c, const struct job_row *j)
     const struct carrier_cfg *cc = config_carrier(c->cfg, j->arg);
     memcpy(w->carrier, cc != NULL ? cc->code : c->cfg->carrier_primary, sizeof(w->carrier));
     ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
-    w->searching = j->attempts > 0;
+    /* search first after any attempt, and for a job a previous process may have sent (it was
+     * killed before the answer could be recorded) */
+    w->searching = j->attempts > 0 || j->created_ms < c->start_ms;
     call_carrier(c, w, &o);
 }
 
@@ -233,6 +246,7 @@ void waybill_run(struct core *c, const struct job_row *j)
 struct cancel_ctx {
     struct job_row job;
     char waybill[WAYBILL_BYTES_MAX];
+    char order_id[ORDER_ID_BYTES_MAX];
 };
 
 static void cancel_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
@@ -243,8 +257,11 @@ static void cancel_cb(struct core *c, const struct carrier_reply *r, const struc
         outbox_retry(c, &x->job, o, NULL, 0);
     } else {
         /* success, or the carrier has nothing live under it: either way it is not live now */
-        if (x->waybill[0] != '\0' &&
-            store_waybill_set_status(c->store, x->waybill, WB_CANCELLED) != 0) {
+        char owner[ORDER_ID_BYTES_MAX];
+        int ours = x->waybill[0] != '\0' &&
+                   store_waybill_owner(c->store, x->waybill, owner, sizeof(owner)) == 1 &&
+                   strcmp(owner, x->order_id) == 0;
+        if (ours && store_waybill_set_status(c->store, x->waybill, WB_CANCELLED) != 0) {
             core_fatal_store(c, "waybill status");
         }
         outbox_done(c, &x->job);
@@ -277,6 +294,7 @@ void waybill_cancel_run(struct core *c, const struct job_row *j)
     assert(x != NULL);
     x->job = *j;
     snprintf(x->waybill, sizeof(x->waybill), "%s", fields[2]);
+    snprintf(x->order_id, sizeof(x->order_id), "%s", fields[3]);
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "orderId", fields[1]);
     cJSON_AddNumberToObject(m, "dealType", 2);

@@ -472,15 +472,30 @@ static void check_core_state(struct world *w)
     assert_int_equal(http("GET", w->syncd.port, "/metrics", NULL, NULL), 200);
 }
 
-static void run_case(const char *faults, int orders)
+/* 1 when syncd journaled evidence of kind. */
+static int evidence_has(struct world *w, const char *kind)
+{
+    char *text = NULL, pat[64];
+    snprintf(pat, sizeof(pat), "\"kind\":\"%s\"", kind);
+    assert_int_equal(http("GET", w->syncd.port, "/__evidence", NULL, &text), 200);
+    int found = strstr(text, pat) != NULL;
+    free(text);
+    return found;
+}
+
+/* Place orders under faults; all paid ones shipped once; expect_evidence (or NULL) journaled. */
+static void run_case(const char *faults, int orders, const char *expect_evidence)
 {
     struct world w;
     char (*ids)[40] = calloc((size_t)orders, 40);
     start_world(&w, faults);
     int paid = place_orders(&w, 0, orders, ids);
     struct tally t = wait_shipped(&w, paid);
-    fprintf(stderr, "faults [%s]: paid %d shipped %d dup %d unpaid_shipped %d\n", faults, t.paid,
-            t.shipped, t.dup_waybills, t.unpaid_shipped);
+    int surplus = surplus_live(&w);
+    int seen = expect_evidence == NULL || evidence_has(&w, expect_evidence);
+    fprintf(stderr, "faults [%s]: paid %d shipped %d dup %d unpaid_shipped %d surplus %d%s\n",
+            faults, t.paid, t.shipped, t.dup_waybills, t.unpaid_shipped, surplus,
+            seen ? "" : " (evidence missing)");
     check_core_state(&w);
     stop_world(&w);
     free(ids);
@@ -488,6 +503,8 @@ static void run_case(const char *faults, int orders)
     assert_int_equal(t.shipped, paid);
     assert_int_equal(t.dup_waybills, 0);
     assert_int_equal(t.unpaid_shipped, 0);
+    assert_int_equal(surplus, 0);
+    assert_true(seen);
 }
 
 static int teardown(void **state)

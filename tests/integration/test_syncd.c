@@ -13,7 +13,7 @@
 static void no_faults(void **state)
 {
     (void)state;
-    run_case("", 40);
+    run_case("", 40, NULL);
 }
 
 static void survives_sigkill(void **state)

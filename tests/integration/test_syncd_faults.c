@@ -12,31 +12,31 @@
 static void one_fault_each(void **state)
 {
     (void)state;
-    static const char *const faults[] = {
-        FAULT("lost_order", "platform:*", ""),
-        FAULT("duplicate_order", "platform:*", ""),
-        FAULT("maintenance", "platform:*", ""),
-        FAULT("rate_limit", "platform:*", ""),
-        FAULT("timeout", "platform:*", ""),
-        FAULT("timeout", "carrier:*", ""),
-        FAULT("reset", "platform:*", ""),
-        FAULT("reset", "carrier:*", ""),
-        FAULT("malformed", "platform:*", ""),
-        FAULT("malformed", "carrier:*", ""),
-        FAULT("duplicate_waybill", "carrier:*", ""),
-        FAULT("stale_cache", "platform:*", ""),
+    static const char *const faults[][2] = {
+        {FAULT("lost_order", "platform:*", ""), NULL},
+        {FAULT("duplicate_order", "platform:*", ""), "duplicate_order"},
+        {FAULT("maintenance", "platform:*", ""), "maintenance"},
+        {FAULT("rate_limit", "platform:*", ""), NULL},
+        {FAULT("timeout", "platform:*", ""), "timeout"},
+        {FAULT("timeout", "carrier:*", ""), "timeout"},
+        {FAULT("reset", "platform:*", ""), "reset"},
+        {FAULT("reset", "carrier:*", ""), "reset"},
+        {FAULT("malformed", "platform:*", ""), "malformed_body"},
+        {FAULT("malformed", "carrier:*", ""), "malformed_body"},
+        {FAULT("duplicate_waybill", "carrier:*", ""), NULL},
+        {FAULT("stale_cache", "platform:*", ""), NULL},
+        {FAULT("carrier_auth", "carrier:*", ",\"carrier\":\"SF\""), "carrier_auth"},
+        {FAULT("forged_push", "platform:*", ""), "bad_signature"},
     };
     const char *only = getenv("SHIPSIM_ONLY"); /* a substring to run one case while debugging */
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-        if (only != NULL && strstr(faults[i], only) == NULL) {
+        if (only != NULL && strstr(faults[i][0], only) == NULL) {
             continue;
         }
-        run_case(faults[i], 30);
+        run_case(faults[i][0], 30, faults[i][1]);
     }
 }
 
-/* The issue's check, run by hand (SHIPSIM_STRESS=1, a few minutes): 1000 orders, every fault
- * kind above at 10% at once, and three SIGKILL + restarts of syncd. */
 static void stress_all_faults(void **state)
 {
     (void)state;

@@ -105,16 +105,6 @@ static struct track_tally compare(struct world *w)
     return t;
 }
 
-static int evidence_has(struct world *w, const char *kind)
-{
-    char *text = NULL, pat[64];
-    snprintf(pat, sizeof(pat), "\"kind\":\"%s\"", kind);
-    assert_int_equal(http("GET", w->syncd.port, "/__evidence", NULL, &text), 200);
-    int found = strstr(text, pat) != NULL;
-    free(text);
-    return found;
-}
-
 static void garbled_tracking(void **state)
 {
     (void)state;
