@@ -93,8 +93,8 @@ static void add_str_or_null(cJSON *o, const char *name, const char *s)
 static int history_item(int state, int64_t sim_ms, void *arg)
 {
     cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateString(state >= 0 && state < OS_COUNT
-                                                      ? order_state_name(state) : "?"));
+    cJSON_AddItemToArray(
+        pair, cJSON_CreateString(state >= 0 && state < OS_COUNT ? order_state_name(state) : "?"));
     cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)sim_ms));
     cJSON_AddItemToArray(arg, pair);
     return 0;
@@ -106,8 +106,7 @@ static int waybill_item(const struct waybill_row *w, void *arg)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "carrier", w->carrier);
     cJSON_AddStringToObject(o, "waybill", w->waybill);
-    cJSON_AddStringToObject(o, "status", w->status >= 0 && w->status <= 2 ? names[w->status]
-                                                                            : "?");
+    cJSON_AddStringToObject(o, "status", w->status >= 0 && w->status <= 2 ? names[w->status] : "?");
     cJSON_AddItemToArray(arg, o);
     return 0;
 }

@@ -77,7 +77,8 @@ static int export_csv(struct core *c, const char *stamp, int64_t from_ms, int64_
     x.waybills = fopen(path, "w");
     int rc = -1;
     if (x.orders != NULL && x.waybills != NULL) {
-        fprintf(x.orders, "order_id,shop,state,carrier,waybill,seen_ms,pay_ms,waybill_ms,ship_ms\n");
+        fprintf(x.orders,
+                "order_id,shop,state,carrier,waybill,seen_ms,pay_ms,waybill_ms,ship_ms\n");
         fprintf(x.waybills, "order_id,carrier,waybill,status,create_ms\n");
         rc = store_orders_each(c->store, order_line, &x);
     }

@@ -106,8 +106,7 @@ static int read_data(const char *data, struct carrier_reply *reply, struct call_
             reply->waybills_truncated = 1;
             continue;
         }
-        snprintf(reply->waybills[reply->waybill_count++], WAYBILL_BYTES_MAX, "%s",
-                 no->valuestring);
+        snprintf(reply->waybills[reply->waybill_count++], WAYBILL_BYTES_MAX, "%s", no->valuestring);
     }
     json_delete(doc);
     return 0;
@@ -134,8 +133,7 @@ int carrier_parse(const char *body, size_t len, long status, struct carrier_repl
         rc = 0;
     } else if (!cJSON_IsString(data)) {
         /* double-encoded JSON: anything but a string is a malformed reply */
-        outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "apiResultData is %s",
-                    json_type_name(data));
+        outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "apiResultData is %s", json_type_name(data));
         rc = -1;
     } else {
         rc = read_data(data->valuestring, reply, o);
@@ -183,8 +181,8 @@ void carrier_call(struct core *c, const char *code, const char *service, const c
     snprintf(rid, sizeof(rid), "syncd-%lld-%llu", (long long)now, (unsigned long long)++seq);
     snprintf(url, sizeof(url), "%s/std/service", cc->base_url);
     snprintf(endpoint, sizeof(endpoint), "carrier:%s:%s", code, service);
-    char *form = carrier_form(cc->partner_id, cc->checkword, service, rid, (long long)now,
-                              msg_data);
+    char *form =
+        carrier_form(cc->partner_id, cc->checkword, service, rid, (long long)now, msg_data);
     if (form != NULL && core_http(c, endpoint, "POST", url, "application/x-www-form-urlencoded",
                                   form, NULL, done_cb, ctx) == 0) {
         free(form);

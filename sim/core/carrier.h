@@ -12,11 +12,11 @@
 #define CARRIER_ERROR_BYTES_MAX 64
 
 struct carrier_reply {
-    int success;                                   /* apiResultData.success */
-    char error_code[CARRIER_ERROR_BYTES_MAX];      /* apiResultData.errorCode */
+    int success;                                            /* apiResultData.success */
+    char error_code[CARRIER_ERROR_BYTES_MAX];               /* apiResultData.errorCode */
     char waybills[CARRIER_WAYBILLS_MAX][WAYBILL_BYTES_MAX]; /* main waybills (type 1) */
     int waybill_count;
-    int waybills_truncated;                        /* more than fit or over-long numbers */
+    int waybills_truncated; /* more than fit or over-long numbers */
 };
 
 typedef void (*carrier_cb)(struct core *c, const struct carrier_reply *reply,

@@ -160,10 +160,10 @@ int config_parse(const char *text, unsigned long len, struct config *cfg, char *
                                sizeof(cfg->skus[0]), read_sku);
     json_get_string(&r, root, "carrier_primary", 1, cfg->carrier_primary,
                     sizeof(cfg->carrier_primary), "");
-    json_get_string(&r, root, "carrier_backup", 0, cfg->carrier_backup,
-                    sizeof(cfg->carrier_backup), "");
-    json_get_string(&r, root, "push_base_url", 0, cfg->push_base_url,
-                    sizeof(cfg->push_base_url), "");
+    json_get_string(&r, root, "carrier_backup", 0, cfg->carrier_backup, sizeof(cfg->carrier_backup),
+                    "");
+    json_get_string(&r, root, "push_base_url", 0, cfg->push_base_url, sizeof(cfg->push_base_url),
+                    "");
     read_tracking(&r, root, cfg);
     read_knobs(&r, root, cfg);
     check_carriers(&r, cfg);

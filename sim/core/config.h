@@ -23,13 +23,13 @@ struct shop_cfg {
     char name[SHOP_NAME_BYTES_MAX];
     enum flavor flavor;
     char base_url[CONFIG_URL_BYTES_MAX];
-    int64_t shop_id, partner_id;                  /* shopee */
+    int64_t shop_id, partner_id; /* shopee */
     char partner_key[SECRET_BYTES_MAX];
     char refresh_token[CONFIG_TOKEN_BYTES_MAX];
-    char appid[CONFIG_ID_BYTES_MAX];              /* wechat */
+    char appid[CONFIG_ID_BYTES_MAX]; /* wechat */
     char secret[SECRET_BYTES_MAX];
     char push_token[SECRET_BYTES_MAX];
-    char aes_key[CONFIG_ID_BYTES_MAX];            /* EncodingAESKey, optional */
+    char aes_key[CONFIG_ID_BYTES_MAX]; /* EncodingAESKey, optional */
 };
 
 struct carrier_cfg {
@@ -52,8 +52,8 @@ struct config {
     struct carrier_cfg carriers[CONFIG_CARRIERS_MAX];
     int carrier_count;
     char carrier_primary[CARRIER_CODE_BYTES_MAX];
-    char carrier_backup[CARRIER_CODE_BYTES_MAX];   /* "" when none */
-    char tracking_url[CONFIG_URL_BYTES_MAX];       /* "" when no tracking service */
+    char carrier_backup[CARRIER_CODE_BYTES_MAX]; /* "" when none */
+    char tracking_url[CONFIG_URL_BYTES_MAX];     /* "" when no tracking service */
     char tracking_customer[CONFIG_ID_BYTES_MAX];
     char tracking_key[SECRET_BYTES_MAX];
     char tracking_salt[SECRET_BYTES_MAX];
@@ -66,17 +66,17 @@ struct config {
     int64_t stock_sync_interval_s;
     char admin_token[CONFIG_TOKEN_BYTES_MAX];
     /* optional knobs (defaults in config.c) */
-    double shop_rate_per_s;        /* platform calls per wall second per shop */
-    int64_t retry_base_ms;         /* outbox backoff, wall ms */
+    double shop_rate_per_s; /* platform calls per wall second per shop */
+    int64_t retry_base_ms;  /* outbox backoff, wall ms */
     int64_t retry_max_ms;
-    int64_t poll_overlap_s;        /* sim s the incremental window reaches back */
-    int64_t reconcile_window_s;    /* sim s the reconciliation re-lists */
-    int64_t initial_lookback_s;    /* sim s listed on the first start */
+    int64_t poll_overlap_s;          /* sim s the incremental window reaches back */
+    int64_t reconcile_window_s;      /* sim s the reconciliation re-lists */
+    int64_t initial_lookback_s;      /* sim s listed on the first start */
     int64_t carrier_outage_attempts; /* failed creates before the backup carrier is used */
-    int64_t guard_orders_max;      /* orders per buyer per window before a hold */
+    int64_t guard_orders_max;        /* orders per buyer per window before a hold */
     int64_t guard_window_s;
-    int sync_full;                 /* SQLite synchronous=FULL */
-    uint64_t seed;                 /* jitter seed; 0: from the clock */
+    int sync_full; /* SQLite synchronous=FULL */
+    uint64_t seed; /* jitter seed; 0: from the clock */
     char backup_dir[CONFIG_URL_BYTES_MAX];
 };
 

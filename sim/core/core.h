@@ -21,11 +21,11 @@ struct http_response;
 /* Per-shop runtime state: access token, request budget, poll progress. */
 struct shop_rt {
     char access_token[CORE_TOKEN_BYTES_MAX];
-    int64_t token_expire_ms;     /* sim ms */
+    int64_t token_expire_ms; /* sim ms */
     int refreshing;
-    double tokens;               /* request budget (token bucket) */
+    double tokens; /* request budget (token bucket) */
     int64_t tokens_mono_ms;
-    int polling;                 /* a list pass is running */
+    int polling; /* a list pass is running */
 };
 
 struct core {
@@ -36,9 +36,9 @@ struct core {
     struct http_client *http;
     struct shop_rt shops[CONFIG_SHOPS_MAX];
     int64_t carrier_failures[CONFIG_CARRIERS_MAX]; /* consecutive, per configured carrier */
-    int inflight;                 /* jobs with a call in flight */
+    int inflight;                                  /* jobs with a call in flight */
     uint64_t seed;
-    int64_t start_ms;             /* sim time this process started (jobs older may have been sent) */
+    int64_t start_ms; /* sim time this process started (jobs older may have been sent) */
     struct event *commit_ev;
     struct metrics *metrics;
     struct poller *poller;

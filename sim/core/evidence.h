@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include "common/check.h"
 
-#define EVIDENCE_KINDS(X)                                                                         \
+#define EVIDENCE_KINDS(X)                                                                          \
     X(EVK_LOST_ORDER_FOUND, "lost_order_found")                                                    \
     X(EVK_DUPLICATE_ORDER, "duplicate_order")                                                      \
     X(EVK_DUPLICATE_PUSH, "duplicate_push")                                                        \
@@ -40,7 +40,7 @@ enum evidence_kind {
 #define EVIDENCE_ENUM(id, name) id,
     EVIDENCE_KINDS(EVIDENCE_ENUM)
 #undef EVIDENCE_ENUM
-    EVK_KIND_COUNT
+        EVK_KIND_COUNT
 };
 
 /* The wire name of a kind ("lost_order_found"). */

@@ -119,8 +119,7 @@ int64_t ingest_ship_delay_ms(const struct core *c, const struct order_row *o)
     cJSON_ArrayForEach(it, doc)
     {
         const cJSON *sku = cJSON_GetObjectItemCaseSensitive(it, "sku");
-        const struct sku_cfg *k = cJSON_IsString(sku) ? config_sku(c->cfg, sku->valuestring)
-                                                      : NULL;
+        const struct sku_cfg *k = cJSON_IsString(sku) ? config_sku(c->cfg, sku->valuestring) : NULL;
         if (k != NULL && delay_ms[k->delay] > wait) {
             wait = delay_ms[k->delay];
         }
@@ -179,8 +178,7 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
         snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", INGEST_HOLD_IN_CANCEL);
         ingest_save(c, o);
         /* look again later to learn how the request ends */
-        outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "",
-                   c->cfg->poll_interval_s * 1000, 0);
+        outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "", c->cfg->poll_interval_s * 1000, 0);
         return;
     }
     if (o->waybill[0] != '\0') {

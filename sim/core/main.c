@@ -23,7 +23,7 @@
 #include "core/tracking.h"
 
 #define SYNCD_CONNECTIONS 48
-#define SYNCD_PRIORITIES 3   /* 0 unused, 1 default (I/O, timers), 2 the group commit */
+#define SYNCD_PRIORITIES 3 /* 0 unused, 1 default (I/O, timers), 2 the group commit */
 #define SYNCD_PATH_BYTES_MAX 1024
 
 struct options {
@@ -190,8 +190,8 @@ static int run(struct core *c, const struct options *o)
     struct timeval tick = {0, OUTBOX_PUMP_INTERVAL_MS * 1000};
     int64_t sweep_ms = (int64_t)simclock_wall_ms(&c->clock, (double)c->cfg->poll_interval_s * 1000);
     struct timeval sweep_tv = {(time_t)(sweep_ms / 1000), (suseconds_t)(sweep_ms % 1000) * 1000};
-    if (event_add(pump, &tick) != 0 || event_add(sweep, &sweep_tv) != 0 || poller_start(c->poller) != 0 ||
-        http_server_stop_on_signals(srv) != 0) {
+    if (event_add(pump, &tick) != 0 || event_add(sweep, &sweep_tv) != 0 ||
+        poller_start(c->poller) != 0 || http_server_stop_on_signals(srv) != 0) {
         goto done;
     }
     http_server_announce(srv);

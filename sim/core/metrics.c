@@ -127,8 +127,7 @@ char *metrics_render(const struct metrics *m, struct store *s)
     put(&t, "# TYPE syncd_orders gauge\n");
     if (store_order_counts(s, counts, OS_COUNT) == 0) {
         for (int i = 0; i < OS_COUNT; i++) {
-            put(&t, "syncd_orders{state=\"%s\"} %lld\n", order_state_name(i),
-                (long long)counts[i]);
+            put(&t, "syncd_orders{state=\"%s\"} %lld\n", order_state_name(i), (long long)counts[i]);
         }
     }
     put(&t, "# TYPE syncd_outbox_depth gauge\nsyncd_outbox_depth %lld\n",
@@ -137,8 +136,7 @@ char *metrics_render(const struct metrics *m, struct store *s)
     for (int i = 0; i < m->ep_count; i++) {
         const struct endpoint_stat *e = &m->eps[i];
         put(&t, "syncd_calls_total{endpoint=\"%s\"} %lld\n", e->name, (long long)e->calls);
-        put(&t, "syncd_call_errors_total{endpoint=\"%s\"} %lld\n", e->name,
-            (long long)e->errors);
+        put(&t, "syncd_call_errors_total{endpoint=\"%s\"} %lld\n", e->name, (long long)e->errors);
         put(&t, "syncd_call_latency_us_sum{endpoint=\"%s\"} %lld\n", e->name,
             (long long)e->latency_us_sum);
     }

@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const state_names[OS_COUNT] = {
-    "new", "paid", "hold", "waybilled", "shipped", "in_transit", "delivered", "returned",
-    "cancelled",
+    "new",        "paid",      "hold",     "waybilled", "shipped",
+    "in_transit", "delivered", "returned", "cancelled",
 };
 
 const char *order_state_name(enum order_state s)
@@ -56,12 +56,12 @@ struct rank_name {
 };
 
 static const struct rank_name shopee_ranks[] = {
-    {"UNPAID", PR_UNPAID},           {"PENDING", PR_UNPAID},
-    {"INVOICE_PENDING", PR_UNPAID},  {"READY_TO_SHIP", PR_PAID},
-    {"RETRY_SHIP", PR_PAID},         {"PROCESSED", PR_SHIPPED},
-    {"SHIPPED", PR_PICKED_UP},       {"TO_CONFIRM_RECEIVE", PR_DELIVERED},
-    {"COMPLETED", PR_DELIVERED},     {"IN_CANCEL", PR_CANCELLING},
-    {"CANCELLED", PR_CANCELLED},     {"TO_RETURN", PR_RETURNED},
+    {"UNPAID", PR_UNPAID},          {"PENDING", PR_UNPAID},
+    {"INVOICE_PENDING", PR_UNPAID}, {"READY_TO_SHIP", PR_PAID},
+    {"RETRY_SHIP", PR_PAID},        {"PROCESSED", PR_SHIPPED},
+    {"SHIPPED", PR_PICKED_UP},      {"TO_CONFIRM_RECEIVE", PR_DELIVERED},
+    {"COMPLETED", PR_DELIVERED},    {"IN_CANCEL", PR_CANCELLING},
+    {"CANCELLED", PR_CANCELLED},    {"TO_RETURN", PR_RETURNED},
 };
 
 enum plat_rank order_rank_shopee(const char *status)

@@ -7,15 +7,15 @@
 #include "common/check.h"
 
 enum order_state {
-    OS_NEW = 0,     /* seen, not known to be paid */
-    OS_PAID,        /* payment confirmed by a fresh detail read */
-    OS_HOLD,        /* paid, held for review or out of stock (hold_reason says why) */
-    OS_WAYBILLED,   /* a valid waybill is bound; shipping pending */
-    OS_SHIPPED,     /* the platform accepted the shipment */
-    OS_IN_TRANSIT,  /* the carrier picked the parcel up */
-    OS_DELIVERED,   /* signed by the buyer */
-    OS_RETURNED,    /* returned to the sender */
-    OS_CANCELLED,   /* cancelled before shipping */
+    OS_NEW = 0,    /* seen, not known to be paid */
+    OS_PAID,       /* payment confirmed by a fresh detail read */
+    OS_HOLD,       /* paid, held for review or out of stock (hold_reason says why) */
+    OS_WAYBILLED,  /* a valid waybill is bound; shipping pending */
+    OS_SHIPPED,    /* the platform accepted the shipment */
+    OS_IN_TRANSIT, /* the carrier picked the parcel up */
+    OS_DELIVERED,  /* signed by the buyer */
+    OS_RETURNED,   /* returned to the sender */
+    OS_CANCELLED,  /* cancelled before shipping */
     OS_COUNT
 };
 

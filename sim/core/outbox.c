@@ -92,8 +92,7 @@ static void lease(struct core *c, const struct job_row *j, int64_t until)
 }
 
 /* Collect the due detail jobs of j's shop (from index i on) into one batch and run it. */
-static void run_detail(struct core *c, struct job_row *due, int n, int i, char *used,
-                       int64_t until)
+static void run_detail(struct core *c, struct job_row *due, int n, int i, char *used, int64_t until)
 {
     int shop = shop_of_job(c, &due[i]);
     int max = c->cfg->shops[shop].flavor == FLAVOR_SHOPEE ? PLAT_DETAIL_BATCH_MAX : 1;

@@ -8,15 +8,15 @@
 
 enum call_result {
     CALL_OK = 0,
-    CALL_RETRY,  /* transient: maintenance, rate limit, timeout, reset, 5xx, malformed */
-    CALL_AUTH,   /* credentials refused: refresh the token / switch carrier */
-    CALL_REJECT  /* the business answer was no (code in text) */
+    CALL_RETRY, /* transient: maintenance, rate limit, timeout, reset, 5xx, malformed */
+    CALL_AUTH,  /* credentials refused: refresh the token / switch carrier */
+    CALL_REJECT /* the business answer was no (code in text) */
 };
 
 struct call_outcome {
     enum call_result result;
-    int evidence;                       /* enum evidence_kind, or -1 */
-    char text[OUTCOME_TEXT_BYTES_MAX];  /* error code / message for logs and evidence */
+    int evidence;                      /* enum evidence_kind, or -1 */
+    char text[OUTCOME_TEXT_BYTES_MAX]; /* error code / message for logs and evidence */
 };
 
 struct http_response;

@@ -18,8 +18,8 @@ int plat_id_ok(const char *s)
     }
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        int ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
-                 (ch >= 'a' && ch <= 'z') || ch == '_' || ch == '-';
+        int ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                 ch == '_' || ch == '-';
         if (!ok) {
             return 0;
         }
@@ -27,8 +27,8 @@ int plat_id_ok(const char *s)
     return 1;
 }
 
-void plat_finish(struct plat_call *pc, const struct plat_page *page, const struct plat_order *orders,
-                 int n, const struct call_outcome *o)
+void plat_finish(struct plat_call *pc, const struct plat_page *page,
+                 const struct plat_order *orders, int n, const struct call_outcome *o)
 {
     assert(pc != NULL);
     assert(o != NULL);
@@ -146,5 +146,5 @@ int64_t plat_window_s(const struct core *c, int shop)
 {
     /* a day short of the limit, so clock skew between us and the platform never trips it */
     return c->cfg->shops[shop].flavor == FLAVOR_SHOPEE ? PLAT_SHOPEE_WINDOW_S - 86400
-                                                         : PLAT_WECHAT_WINDOW_S - 86400;
+                                                       : PLAT_WECHAT_WINDOW_S - 86400;
 }

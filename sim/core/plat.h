@@ -26,7 +26,7 @@ struct plat_page {
 struct plat_order {
     char order_id[ORDER_ID_BYTES_MAX];
     char status[STORE_STATUS_BYTES_MAX];
-    int rank;                     /* enum plat_rank */
+    int rank; /* enum plat_rank */
     int64_t update_s;
     int64_t pay_s;
     char buyer[STORE_BUYER_BYTES_MAX];
@@ -57,8 +57,8 @@ int64_t plat_window_s(const struct core *c, int shop);
  * was understood, -1 when not (outcome CALL_RETRY, malformed_body). */
 int shopee_parse_page(const char *body, size_t len, long status, struct plat_page *p,
                       struct call_outcome *o);
-int shopee_parse_detail(const char *body, size_t len, long status, struct plat_order *out,
-                        int max, int *n, struct call_outcome *o);
+int shopee_parse_detail(const char *body, size_t len, long status, struct plat_order *out, int max,
+                        int *n, struct call_outcome *o);
 int shopee_parse_ship(const char *body, size_t len, long status, struct call_outcome *o);
 int wechat_parse_page(const char *body, size_t len, struct plat_page *p, struct call_outcome *o);
 int wechat_parse_detail(const char *body, size_t len, struct plat_order *out,
@@ -83,8 +83,8 @@ void wechat_ship(struct plat_call *pc, const char *order_id, const char *carrier
 /* Finish a call with outcome o on the next loop turn (never re-entering the caller). */
 void plat_fail_later(struct plat_call *pc, const struct call_outcome *o);
 /* Run the call's callback with its answer and free the call. */
-void plat_finish(struct plat_call *pc, const struct plat_page *page, const struct plat_order *orders,
-                 int n, const struct call_outcome *o);
+void plat_finish(struct plat_call *pc, const struct plat_page *page,
+                 const struct plat_order *orders, int n, const struct call_outcome *o);
 
 /* 1 when s is a safe order id (1..31 of [A-Za-z0-9_-]). */
 int plat_id_ok(const char *s);

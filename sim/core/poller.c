@@ -17,9 +17,9 @@ enum pass_kind { PASS_INCREMENTAL = 0, PASS_RECONCILE };
 struct shop_poll {
     struct poller *p;
     int shop;
-    struct event *tick_ev;     /* incremental */
-    struct event *recon_ev;    /* reconciliation */
-    struct event *page_ev;     /* next page / retry */
+    struct event *tick_ev;  /* incremental */
+    struct event *recon_ev; /* reconciliation */
+    struct event *page_ev;  /* next page / retry */
     int running;
     int recon_pending;
     enum pass_kind kind;
@@ -148,8 +148,8 @@ static void page_cb(struct core *c, int shop, const struct plat_page *page,
             pass_end(sp, 0);
             return;
         }
-        later(sp, outbox_backoff_ms(c->cfg->retry_base_ms, c->cfg->retry_max_ms,
-                                    sp->failures - 1, c->seed, shop));
+        later(sp, outbox_backoff_ms(c->cfg->retry_base_ms, c->cfg->retry_max_ms, sp->failures - 1,
+                                    c->seed, shop));
         return;
     }
     sp->failures = 0;

@@ -6,9 +6,9 @@
 
 #include "core/core.h"
 
-#define POLLER_SEEN_SLOTS 16384      /* ids remembered per pass for duplicate detection */
-#define POLLER_PAGE_RETRY_MAX 40     /* failed pages before a pass gives up until its next tick */
-#define POLLER_BUDGET_WAIT_MS 20     /* wall wait when the shop's request budget is empty */
+#define POLLER_SEEN_SLOTS 16384  /* ids remembered per pass for duplicate detection */
+#define POLLER_PAGE_RETRY_MAX 40 /* failed pages before a pass gives up until its next tick */
+#define POLLER_BUDGET_WAIT_MS 20 /* wall wait when the shop's request budget is empty */
 
 struct poller;
 

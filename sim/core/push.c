@@ -249,8 +249,8 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
             goto done;
         }
         event = plain;
-    } else if (!wechat_sig(sc, req, "msg_signature", body) && !wechat_sig(sc, req, "signature",
-                                                                          NULL)) {
+    } else if (!wechat_sig(sc, req, "msg_signature", body) &&
+               !wechat_sig(sc, req, "signature", NULL)) {
         reject(c, req, EVK_BAD_SIGNATURE, sc->name, "signature does not match");
         goto done;
     }

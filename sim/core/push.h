@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include "core/core.h"
 
-#define PUSH_FRESH_S (24 * 3600)   /* a push timestamp further from now is refused */
+#define PUSH_FRESH_S (24 * 3600) /* a push timestamp further from now is refused */
 
 struct evhttp_request;
 

@@ -41,8 +41,8 @@ static cJSON *envelope(const char *body, size_t len, long status, struct call_ou
             outcome_set(o, CALL_OK, -1, "ok");
             return doc;
         }
-        outcome_set(o, CALL_RETRY, status == 503 ? EVK_MAINTENANCE : EVK_SERVER_ERROR,
-                    "http %ld", status);
+        outcome_set(o, CALL_RETRY, status == 503 ? EVK_MAINTENANCE : EVK_SERVER_ERROR, "http %ld",
+                    status);
     } else if (strcmp(e->valuestring, "error_rate_limit") == 0 ||
                strcmp(e->valuestring, "error_limit") == 0) {
         outcome_set(o, CALL_RETRY, EVK_RATE_LIMITED, "%s", e->valuestring);
@@ -137,8 +137,8 @@ static void item_lines(const cJSON *items, char *out, int out_len)
         cJSON_AddItemToArray(arr, line);
     }
     char *text = cJSON_PrintUnformatted(arr);
-    snprintf(out, (size_t)out_len, "%s", text != NULL && strlen(text) < (size_t)out_len ? text
-                                                                                        : "[]");
+    snprintf(out, (size_t)out_len, "%s",
+             text != NULL && strlen(text) < (size_t)out_len ? text : "[]");
     cJSON_free(text);
     cJSON_Delete(arr);
 }
@@ -170,8 +170,8 @@ static int read_detail(const cJSON *it, struct plat_order *po)
     return 0;
 }
 
-int shopee_parse_detail(const char *body, size_t len, long status, struct plat_order *out,
-                        int max, int *n, struct call_outcome *o)
+int shopee_parse_detail(const char *body, size_t len, long status, struct plat_order *out, int max,
+                        int *n, struct call_outcome *o)
 {
     *n = 0;
     cJSON *doc = envelope(body, len, status, o);
@@ -360,8 +360,8 @@ static int shop_url(struct core *c, int shop, const char *api, const char *extra
     }
     int n = snprintf(url, (size_t)url_len,
                      "%s%s?partner_id=%lld&timestamp=%lld&access_token=%s&shop_id=%lld&sign=%s%s",
-                     sc->base_url, path, (long long)sc->partner_id, ts, tok,
-                     (long long)sc->shop_id, sign, extra);
+                     sc->base_url, path, (long long)sc->partner_id, ts, tok, (long long)sc->shop_id,
+                     sign, extra);
     return n > 0 && n < url_len ? 0 : -1;
 }
 
@@ -452,8 +452,8 @@ void shopee_detail(struct plat_call *pc, const char *const *ids, int n)
         no_token(pc);
         return;
     }
-    if (core_http(pc->c, "shopee:order/get_order_detail", "GET", url, NULL, NULL, NULL,
-                  detail_done, pc) != 0) {
+    if (core_http(pc->c, "shopee:order/get_order_detail", "GET", url, NULL, NULL, NULL, detail_done,
+                  pc) != 0) {
         struct call_outcome o;
         outcome_set(&o, CALL_RETRY, -1, "client queue full");
         plat_fail_later(pc, &o);

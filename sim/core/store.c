@@ -216,8 +216,8 @@ const char *store_error(const struct store *s)
 
 /* --- orders ----------------------------------------------------------------------------------- */
 
-#define ORDER_COLS                                                                                \
-    "order_id, shop, state, plat_rank, plat_status, plat_update_s, buyer, lines, hold_reason,"    \
+#define ORDER_COLS                                                                                 \
+    "order_id, shop, state, plat_rank, plat_status, plat_update_s, buyer, lines, hold_reason,"     \
     " carrier, waybill, wb_gen, seen_ms, pay_ms, waybill_ms, ship_ms, pickup_ms, deliver_ms"
 
 static void order_from_row(sqlite3_stmt *st, struct order_row *o)
@@ -285,7 +285,7 @@ int store_order_put(struct store *s, const struct order_row *o)
     sqlite3_bind_text(st, 10, o->carrier, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, o->waybill, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 12, o->wb_gen);
-    const int64_t times[] = {o->seen_ms, o->pay_ms, o->waybill_ms,
+    const int64_t times[] = {o->seen_ms, o->pay_ms,    o->waybill_ms,
                              o->ship_ms, o->pickup_ms, o->deliver_ms};
     for (int i = 0; i < 6; i++) {
         sqlite3_bind_int64(st, 13 + i, times[i]);
@@ -815,8 +815,7 @@ static void stock_from_row(sqlite3_stmt *st, struct stock_row *r)
 
 int store_stock_get(struct store *s, const char *sku, struct stock_row *out)
 {
-    static const char sql[] =
-        "SELECT sku, on_hand, safety, frozen, sold FROM stock WHERE sku = ?1";
+    static const char sql[] = "SELECT sku, on_hand, safety, frozen, sold FROM stock WHERE sku = ?1";
     sqlite3_stmt *st = stmt(s, sql);
     if (st == NULL) {
         return -1;

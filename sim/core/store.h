@@ -23,16 +23,16 @@ struct store;
 struct order_row {
     char order_id[ORDER_ID_BYTES_MAX];
     char shop[SHOP_NAME_BYTES_MAX];
-    int state;                              /* enum order_state */
-    int plat_rank;                          /* enum plat_rank, highest seen */
+    int state;     /* enum order_state */
+    int plat_rank; /* enum plat_rank, highest seen */
     char plat_status[STORE_STATUS_BYTES_MAX];
-    int64_t plat_update_s;                  /* platform update_time of the newest answer */
+    int64_t plat_update_s; /* platform update_time of the newest answer */
     char buyer[STORE_BUYER_BYTES_MAX];
-    char lines[STORE_LINES_BYTES_MAX];      /* JSON [{"sku","qty"}...] */
+    char lines[STORE_LINES_BYTES_MAX]; /* JSON [{"sku","qty"}...] */
     char hold_reason[STORE_REASON_BYTES_MAX];
     char carrier[CARRIER_CODE_BYTES_MAX];
-    char waybill[WAYBILL_BYTES_MAX];        /* the live waybill, "" when none */
-    int wb_gen;                             /* waybill reference generation (order_id, #1, ...) */
+    char waybill[WAYBILL_BYTES_MAX]; /* the live waybill, "" when none */
+    int wb_gen;                      /* waybill reference generation (order_id, #1, ...) */
     int64_t seen_ms, pay_ms, waybill_ms, ship_ms, pickup_ms, deliver_ms; /* 0: not reached */
 };
 
@@ -42,7 +42,7 @@ struct waybill_row {
     char carrier[CARRIER_CODE_BYTES_MAX];
     char waybill[WAYBILL_BYTES_MAX];
     char order_id[ORDER_ID_BYTES_MAX];
-    int status;        /* enum waybill_status */
+    int status; /* enum waybill_status */
     int64_t create_ms;
 };
 
@@ -83,8 +83,8 @@ const char *store_error(const struct store *s);
 /* Orders. get: 1 found, 0 not found, -1 error. put: insert or replace the whole row. */
 int store_order_get(struct store *s, const char *order_id, struct order_row *out);
 int store_order_put(struct store *s, const struct order_row *o) WARN_UNUSED_RESULT;
-int store_history_add(struct store *s, const char *order_id, int state, int64_t sim_ms)
-    WARN_UNUSED_RESULT;
+int store_history_add(struct store *s, const char *order_id, int state,
+                      int64_t sim_ms) WARN_UNUSED_RESULT;
 typedef int (*store_order_cb)(const struct order_row *o, void *arg); /* nonzero stops */
 int store_orders_each(struct store *s, store_order_cb cb, void *arg);
 /* Orders of one shop not in a terminal or shipped state (for reconciliation). */
@@ -99,8 +99,8 @@ int store_buyer_orders_since(struct store *s, const char *buyer, int64_t since_m
 /* Waybills. bind: 0 bound (or already bound to this order), 1 bound to another order (owner
  * copied out), -1 error. */
 int store_waybill_bind(struct store *s, const char *carrier, const char *waybill,
-                       const char *order_id, int64_t sim_ms, char *owner, int owner_len)
-    WARN_UNUSED_RESULT;
+                       const char *order_id, int64_t sim_ms, char *owner,
+                       int owner_len) WARN_UNUSED_RESULT;
 /* The order a number is bound to: 1 found (owner copied), 0 unbound, -1 error. */
 int store_waybill_owner(struct store *s, const char *waybill, char *owner, int owner_len);
 int store_waybill_set_status(struct store *s, const char *waybill, int status) WARN_UNUSED_RESULT;
@@ -153,7 +153,7 @@ struct stock_row {
     int64_t on_hand;
     int64_t safety;
     int frozen;
-    int64_t sold;   /* units deducted since start */
+    int64_t sold; /* units deducted since start */
 };
 int store_stock_get(struct store *s, const char *sku, struct stock_row *out);
 int store_stock_put(struct store *s, const struct stock_row *r) WARN_UNUSED_RESULT;
@@ -165,11 +165,11 @@ struct parcel_row {
     char waybill[WAYBILL_BYTES_MAX];
     char carrier[CARRIER_CODE_BYTES_MAX];
     char order_id[ORDER_ID_BYTES_MAX];
-    int state;              /* Kuaidi100 state of the newest event, -1 before any */
+    int state; /* Kuaidi100 state of the newest event, -1 before any */
     int64_t ship_ms;
-    int64_t last_event_ms;  /* newest event time (ship time before any): the stall clock */
-    int ladder;             /* stall steps taken: 0..4 */
-    int final;              /* signed or returned: no more polling */
+    int64_t last_event_ms; /* newest event time (ship time before any): the stall clock */
+    int ladder;            /* stall steps taken: 0..4 */
+    int final;             /* signed or returned: no more polling */
 };
 int store_parcel_get(struct store *s, const char *waybill, struct parcel_row *out);
 int store_parcel_put(struct store *s, const struct parcel_row *p) WARN_UNUSED_RESULT;

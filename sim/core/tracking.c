@@ -25,8 +25,17 @@
 #define TRACK_HOUR_MS (3600 * 1000LL)
 #define TRACK_ACK "{\"result\":true,\"returnCode\":\"200\",\"message\":\"成功\"}"
 
-enum k100_state { K_TRANSIT = 0, K_COLLECTED = 1, K_PROBLEM = 2, K_SIGNED = 3, K_RETURNED = 4,
-                  K_DELIVERING = 5, K_RETURNING = 6, K_TRANSFERRED = 7, K_REFUSED = 14 };
+enum k100_state {
+    K_TRANSIT = 0,
+    K_COLLECTED = 1,
+    K_PROBLEM = 2,
+    K_SIGNED = 3,
+    K_RETURNED = 4,
+    K_DELIVERING = 5,
+    K_RETURNING = 6,
+    K_TRANSFERRED = 7,
+    K_REFUSED = 14
+};
 
 struct track_ctx {
     struct job_row job;
@@ -49,8 +58,7 @@ int64_t tracking_parse_time(const char *s)
     return ((int64_t)t - TRACK_CHINA_OFFSET_S) * 1000;
 }
 
-void tracking_start(struct core *c, const char *order_id, const char *carrier,
-                    const char *waybill)
+void tracking_start(struct core *c, const char *order_id, const char *carrier, const char *waybill)
 {
     struct parcel_row p;
     if (store_parcel_get(c->store, waybill, &p) == 1) {
@@ -107,7 +115,9 @@ static void apply_event(struct core *c, const struct parcel_row *p, const cJSON 
     if (ms < 0 || state < 0 || v != TEXT_OK) {
         st->bad++;
         core_evidence(c, EVK_GARBLED_EVENT, p->order_id, "a clean event",
-                      v != TEXT_OK ? text_verdict_name(v) : ms < 0 ? "bad time" : "bad state",
+                      v != TEXT_OK ? text_verdict_name(v)
+                      : ms < 0     ? "bad time"
+                                   : "bad state",
                       "waybill %s: quarantined, not stored", p->waybill);
         return;
     }
@@ -117,10 +127,10 @@ static void apply_event(struct core *c, const struct parcel_row *p, const cJSON 
     *prev_ms = ms;
     for (int i = 0; i < st->seen_n; i++) {
         const cJSON *o = st->seen[i];
-        if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "time")->valuestring, time_s->valuestring)
-                == 0 &&
-            strcmp(cJSON_GetObjectItemCaseSensitive(o, "context")->valuestring,
-                   ctx->valuestring) == 0) {
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "time")->valuestring, time_s->valuestring) ==
+                0 &&
+            strcmp(cJSON_GetObjectItemCaseSensitive(o, "context")->valuestring, ctx->valuestring) ==
+                0) {
             st->repeated++; /* the same event twice in one answer */
         }
     }
@@ -175,8 +185,8 @@ static int apply_result(struct core *c, struct parcel_row *p, const cJSON *res, 
     const cJSON *nu = cJSON_GetObjectItemCaseSensitive(res, "nu");
     const cJSON *com = cJSON_GetObjectItemCaseSensitive(res, "com");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(res, "data");
-    const char *carrier = cJSON_IsString(com) ? waybill_carrier_from_kuaidi100(com->valuestring)
-                                              : NULL;
+    const char *carrier =
+        cJSON_IsString(com) ? waybill_carrier_from_kuaidi100(com->valuestring) : NULL;
     if (!cJSON_IsString(nu) || strcmp(nu->valuestring, p->waybill) != 0 || carrier == NULL ||
         strcmp(carrier, p->carrier) != 0 || !cJSON_IsArray(data)) {
         core_evidence(c, EVK_GARBLED_EVENT, p->order_id, p->waybill,
@@ -294,9 +304,9 @@ void tracking_subscribe_run(struct core *c, const struct job_row *j)
     snprintf(body, sizeof(body), "schema=json&%s", field != NULL ? field : "");
     snprintf(url, sizeof(url), "%s/poll", cfg->tracking_url);
     struct track_ctx *x = ctx_of(j);
-    if (field == NULL || core_http(c, "kuaidi100:poll", "POST", url,
-                                   "application/x-www-form-urlencoded", body, NULL,
-                                   subscribe_done, x) != 0) {
+    if (field == NULL ||
+        core_http(c, "kuaidi100:poll", "POST", url, "application/x-www-form-urlencoded", body, NULL,
+                  subscribe_done, x) != 0) {
         struct call_outcome o;
         outcome_set(&o, CALL_RETRY, -1, "cannot send");
         outbox_retry(c, j, &o, NULL, 0);
@@ -323,8 +333,8 @@ static void query_done(struct core *c, const struct http_response *r, void *arg)
         }
     } else {
         if (doc == NULL) {
-            core_evidence(c, EVK_MALFORMED_BODY, p.order_id, "a tracking answer", err,
-                          "waybill %s", p.waybill);
+            core_evidence(c, EVK_MALFORMED_BODY, p.order_id, "a tracking answer", err, "waybill %s",
+                          p.waybill);
         } else if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "data"))) {
             (void)apply_result(c, &p, doc, 1);
         } /* else no result yet or locked: ask again after the lock */
@@ -405,8 +415,7 @@ void tracking_remind_run(struct core *c, const struct job_row *j)
     cJSON_AddStringToObject(m, "waybillNo", j->order_id);
     char *msg = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
-    carrier_call(c, j->shop, "EXP_RECE_REMIND", msg != NULL ? msg : "{}", remind_done,
-                 ctx_of(j));
+    carrier_call(c, j->shop, "EXP_RECE_REMIND", msg != NULL ? msg : "{}", remind_done, ctx_of(j));
     cJSON_free(msg);
 }
 

@@ -12,19 +12,18 @@
 #include <stdint.h>
 #include "core/core.h"
 
-#define JOB_SUBSCRIBE "subscribe"  /* key: waybill, shop: carrier, arg: order id */
-#define JOB_TRACK "track"          /* key: waybill, shop: carrier, arg: order id */
-#define JOB_REMIND "remind"        /* key: waybill, shop: carrier, arg: order id */
+#define JOB_SUBSCRIBE "subscribe" /* key: waybill, shop: carrier, arg: order id */
+#define JOB_TRACK "track"         /* key: waybill, shop: carrier, arg: order id */
+#define JOB_REMIND "remind"       /* key: waybill, shop: carrier, arg: order id */
 
-#define TRACK_POLL_SIM_MS (31 * 60 * 1000)   /* > Kuaidi100's 30-minute query lock */
+#define TRACK_POLL_SIM_MS (31 * 60 * 1000) /* > Kuaidi100's 30-minute query lock */
 #define TRACK_EVENTS_MAX 64
 #define TRACK_CHINA_OFFSET_S (8 * 3600)
 
 struct evhttp_request;
 
 /* The order was shipped with waybill: create its parcel and queue subscribe + poll jobs. */
-void tracking_start(struct core *c, const char *order_id, const char *carrier,
-                    const char *waybill);
+void tracking_start(struct core *c, const char *order_id, const char *carrier, const char *waybill);
 /* Job runners. */
 void tracking_subscribe_run(struct core *c, const struct job_row *j);
 void tracking_query_run(struct core *c, const struct job_row *j);

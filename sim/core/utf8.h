@@ -8,8 +8,8 @@
 
 enum text_verdict {
     TEXT_OK = 0,
-    TEXT_INVALID_UTF8,     /* bad lead byte, cut sequence, overlong, surrogate, > U+10FFFF */
-    TEXT_CONTROL,          /* C0/C1 controls or U+FFFD replacement characters */
+    TEXT_INVALID_UTF8, /* bad lead byte, cut sequence, overlong, surrogate, > U+10FFFF */
+    TEXT_CONTROL,      /* C0/C1 controls or U+FFFD replacement characters */
     TEXT_GBK_MOJIBAKE,
     TEXT_LATIN1_MOJIBAKE
 };

@@ -177,8 +177,9 @@ static void call_carrier(struct core *c, struct wb_ctx *w, const struct order_ro
         finish(c, w, 0);
         return;
     }
-    carrier_call(c, w->carrier, w->searching ? "EXP_RECE_SEARCH_ORDER_RESP" : "EXP_RECE_CREATE_ORDER",
-                 msg, reply_cb, w);
+    carrier_call(c, w->carrier,
+                 w->searching ? "EXP_RECE_SEARCH_ORDER_RESP" : "EXP_RECE_CREATE_ORDER", msg,
+                 reply_cb, w);
     cJSON_free(msg);
 }
 

@@ -107,8 +107,7 @@ static void product_lines(const cJSON *products, char *out, int out_len)
     cJSON_Delete(arr);
 }
 
-int wechat_parse_detail(const char *body, size_t len, struct plat_order *po,
-                        struct call_outcome *o)
+int wechat_parse_detail(const char *body, size_t len, struct plat_order *po, struct call_outcome *o)
 {
     cJSON *doc = envelope(body, len, o);
     if (doc == NULL) {
@@ -203,8 +202,8 @@ static void token_start(struct core *c, int shop)
     int *ctx = malloc(sizeof(*ctx));
     if (body != NULL && ctx != NULL) {
         *ctx = shop;
-        if (core_http(c, "wechat:cgi-bin/stable_token", "POST", url, "application/json", body,
-                      NULL, token_done, ctx) == 0) {
+        if (core_http(c, "wechat:cgi-bin/stable_token", "POST", url, "application/json", body, NULL,
+                      token_done, ctx) == 0) {
             rt->refreshing = 1;
             ctx = NULL;
         }
@@ -234,8 +233,8 @@ static void call(struct plat_call *pc, const char *api, cJSON *body_doc)
     snprintf(url, sizeof(url), "%s/channels/ec/%s?access_token=%s",
              c->cfg->shops[pc->shop].base_url, api, rt->access_token);
     snprintf(endpoint, sizeof(endpoint), "wechat:%s", api);
-    if (body == NULL || core_http(c, endpoint, "POST", url, "application/json", body, NULL,
-                                  call_done, pc) != 0) {
+    if (body == NULL ||
+        core_http(c, endpoint, "POST", url, "application/json", body, NULL, call_done, pc) != 0) {
         outcome_set(&o, CALL_RETRY, -1, "client queue full");
         plat_fail_later(pc, &o);
     }

@@ -43,7 +43,7 @@ struct world {
     char scen[192], cfg[192], db[192];
     char clock_epoch[32], clock_anchor[32];
     struct proc plat, carrier, syncd;
-    int syncd_port; /* chosen before start: syncd's push URLs are in its configuration */
+    int syncd_port;    /* chosen before start: syncd's push URLs are in its configuration */
     char restore[256]; /* --restore FILE for the next start, "" for none */
     struct scenario *sc;
 };
@@ -170,19 +170,20 @@ static void write_file(const char *path, const char *text)
 static void write_scenario(struct world *w, const char *faults)
 {
     char text[4096];
-    snprintf(text, sizeof(text),
-             "{\"name\":\"itest-syncd\",\"seed\":4242,\"sim\":{\"duration_s\":7200,"
-             "\"time_scale\":%s},"
-             "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},"
-             "{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
-             "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
-             "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
-             "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
-             "\"buyers\":{\"population\":1000},"
-             "\"parcels\":{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
-             "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0},\"faults\":[%s],\"crashes\":[],"
-             "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
-             t_scale, faults);
+    snprintf(
+        text, sizeof(text),
+        "{\"name\":\"itest-syncd\",\"seed\":4242,\"sim\":{\"duration_s\":7200,"
+        "\"time_scale\":%s},"
+        "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},"
+        "{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
+        "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
+        "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
+        "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
+        "\"buyers\":{\"population\":1000},"
+        "\"parcels\":{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
+        "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0},\"faults\":[%s],\"crashes\":[],"
+        "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
+        t_scale, faults);
     write_file(w->scen, text);
 }
 
@@ -269,9 +270,22 @@ static void start_syncd(struct world *w)
     char log[256], port[16];
     snprintf(port, sizeof(port), "%d", w->syncd_port);
     snprintf(log, sizeof(log), "%s/syncd.log", w->dir);
-    char *args[] = {"syncd", "--port", port, "--config", w->cfg, "--db", w->db,
-                    "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
-                    "--time-scale", (char *)t_scale, NULL, NULL, NULL};
+    char *args[] = {"syncd",
+                    "--port",
+                    port,
+                    "--config",
+                    w->cfg,
+                    "--db",
+                    w->db,
+                    "--sim-epoch-ms",
+                    w->clock_epoch,
+                    "--sim-anchor-ns",
+                    w->clock_anchor,
+                    "--time-scale",
+                    (char *)t_scale,
+                    NULL,
+                    NULL,
+                    NULL};
     if (w->restore[0] != '\0') {
         args[13] = "--restore";
         args[14] = w->restore;
@@ -303,17 +317,41 @@ static void start_world(struct world *w, const char *faults)
     write_scenario(w, faults);
     char log[256], port[16];
     snprintf(log, sizeof(log), "%s/mockplat.log", w->dir);
-    char *pargs[] = {"mockplat", "--port", "0", "--scenario", w->scen, "--control-token", T_TOKEN,
-                     "--sim-epoch-ms", w->clock_epoch, "--sim-anchor-ns", w->clock_anchor,
-                     "--time-scale", (char *)t_scale, NULL};
+    char *pargs[] = {"mockplat",
+                     "--port",
+                     "0",
+                     "--scenario",
+                     w->scen,
+                     "--control-token",
+                     T_TOKEN,
+                     "--sim-epoch-ms",
+                     w->clock_epoch,
+                     "--sim-anchor-ns",
+                     w->clock_anchor,
+                     "--time-scale",
+                     (char *)t_scale,
+                     NULL};
     w->plat = spawn("mockplat", log, pargs);
     char notify[128];
     snprintf(notify, sizeof(notify), "http://127.0.0.1:%d/__sim/parcel", w->plat.port);
     snprintf(log, sizeof(log), "%s/mockcarrier.log", w->dir);
     (void)port;
-    char *cargs[] = {"mockcarrier", "--port", "0", "--scenario", w->scen, "--control-token",
-                     T_TOKEN, "--notify-url", notify, "--sim-epoch-ms", w->clock_epoch,
-                     "--sim-anchor-ns", w->clock_anchor, "--time-scale", (char *)t_scale, NULL};
+    char *cargs[] = {"mockcarrier",
+                     "--port",
+                     "0",
+                     "--scenario",
+                     w->scen,
+                     "--control-token",
+                     T_TOKEN,
+                     "--notify-url",
+                     notify,
+                     "--sim-epoch-ms",
+                     w->clock_epoch,
+                     "--sim-anchor-ns",
+                     w->clock_anchor,
+                     "--time-scale",
+                     (char *)t_scale,
+                     NULL};
     w->carrier = spawn("mockcarrier", log, cargs);
     w->syncd_port = free_port();
     write_config(w);
@@ -345,7 +383,8 @@ static int place_orders(struct world *w, int first, int n, char ids[][40])
         char body[256], *reply = NULL;
         snprintf(body, sizeof(body),
                  "{\"seq\":%d,\"shop\":\"%s\",\"buyer\":\"b%06d\",\"lines\":[{\"sku\":\"TEE-01\","
-                 "\"qty\":1}]}", i + 1, i % 2 ? "wx1-1" : "sp1-1", i);
+                 "\"qty\":1}]}",
+                 i + 1, i % 2 ? "wx1-1" : "sp1-1", i);
         assert_int_equal(http("POST", w->plat.port, "/__sim/orders", body, &reply), 200);
         cJSON *doc = cJSON_Parse(reply);
         free(reply);
@@ -363,9 +402,9 @@ static int place_orders(struct world *w, int first, int n, char ids[][40])
 }
 
 struct tally {
-    int shipped;          /* paid orders with a ship_ms and a waybill */
+    int shipped; /* paid orders with a ship_ms and a waybill */
     int paid;
-    int dup_waybills;     /* a waybill on two orders */
+    int dup_waybills; /* a waybill on two orders */
     int unpaid_shipped;
 };
 
@@ -487,7 +526,7 @@ static int evidence_has(struct world *w, const char *kind)
 static void run_case(const char *faults, int orders, const char *expect_evidence)
 {
     struct world w;
-    char (*ids)[40] = calloc((size_t)orders, 40);
+    char(*ids)[40] = calloc((size_t)orders, 40);
     start_world(&w, faults);
     int paid = place_orders(&w, 0, orders, ids);
     struct tally t = wait_shipped(&w, paid);
@@ -516,8 +555,8 @@ static int teardown(void **state)
     return 0;
 }
 
-#define FAULT(kind, target, extra)                                                                \
-    "{\"kind\":\"" kind "\",\"target\":\"" target "\",\"probability\":0.1,"                      \
+#define FAULT(kind, target, extra)                                                                 \
+    "{\"kind\":\"" kind "\",\"target\":\"" target "\",\"probability\":0.1,"                        \
     "\"window_s\":[0,7200]" extra "}"
 
 #endif

@@ -45,17 +45,24 @@ static void stress_all_faults(void **state)
     }
     static char ids[1000][40];
     char faults[4096] = "";
-    static const char *const kinds[][2] = {
-        {"lost_order", "platform:*"}, {"duplicate_order", "platform:*"},
-        {"maintenance", "platform:*"}, {"rate_limit", "platform:*"}, {"timeout", "platform:*"},
-        {"timeout", "carrier:*"}, {"reset", "platform:*"}, {"reset", "carrier:*"},
-        {"malformed", "platform:*"}, {"malformed", "carrier:*"},
-        {"duplicate_waybill", "carrier:*"}, {"stale_cache", "platform:*"}};
+    static const char *const kinds[][2] = {{"lost_order", "platform:*"},
+                                           {"duplicate_order", "platform:*"},
+                                           {"maintenance", "platform:*"},
+                                           {"rate_limit", "platform:*"},
+                                           {"timeout", "platform:*"},
+                                           {"timeout", "carrier:*"},
+                                           {"reset", "platform:*"},
+                                           {"reset", "carrier:*"},
+                                           {"malformed", "platform:*"},
+                                           {"malformed", "carrier:*"},
+                                           {"duplicate_waybill", "carrier:*"},
+                                           {"stale_cache", "platform:*"}};
     for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         size_t len = strlen(faults);
         snprintf(faults + len, sizeof(faults) - len,
                  "%s{\"kind\":\"%s\",\"target\":\"%s\",\"probability\":0.1,"
-                 "\"window_s\":[0,7200]}", i ? "," : "", kinds[i][0], kinds[i][1]);
+                 "\"window_s\":[0,7200]}",
+                 i ? "," : "", kinds[i][0], kinds[i][1]);
     }
     struct world w;
     start_world(&w, faults);
@@ -73,8 +80,8 @@ static void stress_all_faults(void **state)
         usleep(2000 * 1000);
     }
     int surplus = surplus_live(&w);
-    fprintf(stderr, "stress: paid %d shipped %d dup %d unpaid_shipped %d surplus_live %d\n",
-            t.paid, t.shipped, t.dup_waybills, t.unpaid_shipped, surplus);
+    fprintf(stderr, "stress: paid %d shipped %d dup %d unpaid_shipped %d surplus_live %d\n", t.paid,
+            t.shipped, t.dup_waybills, t.unpaid_shipped, surplus);
     stop_world(&w);
     assert_int_equal(t.shipped, paid);
     assert_int_equal(t.dup_waybills, 0);

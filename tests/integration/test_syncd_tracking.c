@@ -123,9 +123,10 @@ static void garbled_tracking(void **state)
         }
         usleep(500 * 1000);
     }
-    fprintf(stderr, "tracking: orders %d delivered %d events %d foreign %d complete %d "
-            "incomplete %d\n", t.orders, t.delivered, t.events, t.foreign_events, t.complete,
-            t.incomplete);
+    fprintf(stderr,
+            "tracking: orders %d delivered %d events %d foreign %d complete %d "
+            "incomplete %d\n",
+            t.orders, t.delivered, t.events, t.foreign_events, t.complete, t.incomplete);
     int garbled_seen = evidence_has(&w, "garbled_event");
     stop_world(&w);
     assert_int_equal(t.foreign_events, 0); /* not one garbled byte stored */

@@ -72,11 +72,11 @@ static void platform_ranks(void **state)
 static void stale_reads(void **state)
 {
     (void)state;
-    assert_true(order_rank_stale(PR_PAID, PR_UNPAID));       /* paid shown unpaid */
+    assert_true(order_rank_stale(PR_PAID, PR_UNPAID)); /* paid shown unpaid */
     assert_true(order_rank_stale(PR_SHIPPED, PR_PAID));
     assert_false(order_rank_stale(PR_PAID, PR_SHIPPED));
     assert_false(order_rank_stale(PR_PAID, PR_PAID));
-    assert_false(order_rank_stale(PR_CANCELLING, PR_PAID));  /* cancel request withdrawn */
+    assert_false(order_rank_stale(PR_CANCELLING, PR_PAID)); /* cancel request withdrawn */
     assert_false(order_rank_stale(PR_UNKNOWN, PR_UNPAID));
     assert_true(order_rank_stale(PR_CANCELLED, PR_PAID));
 }
@@ -84,7 +84,7 @@ static void stale_reads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(forward_only),   cmocka_unit_test(cancel_before_shipping_only),
+        cmocka_unit_test(forward_only),     cmocka_unit_test(cancel_before_shipping_only),
         cmocka_unit_test(names_round_trip), cmocka_unit_test(platform_ranks),
         cmocka_unit_test(stale_reads),
     };

@@ -30,7 +30,8 @@ static void grows_and_caps(void **state)
 static void deterministic_and_jittered(void **state)
 {
     (void)state;
-    assert_int_equal(outbox_backoff_ms(100, 60000, 5, 9, 3), outbox_backoff_ms(100, 60000, 5, 9, 3));
+    assert_int_equal(outbox_backoff_ms(100, 60000, 5, 9, 3),
+                     outbox_backoff_ms(100, 60000, 5, 9, 3));
     /* different jobs retrying at the same attempt spread out (no thundering herd) */
     int64_t lo = INT64_MAX, hi = 0;
     for (int64_t id = 0; id < 200; id++) {

@@ -25,9 +25,9 @@ static void remove_db(const char *path)
 {
     char p[160];
     unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
+    snprintf(p, sizeof(p), "%.150s-wal", path);
     unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
+    snprintf(p, sizeof(p), "%.150s-shm", path);
     unlink(p);
 }
 

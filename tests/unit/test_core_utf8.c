@@ -52,12 +52,14 @@ static void latin1_mojibake(void **state)
 static void invalid_bytes(void **state)
 {
     (void)state;
-    assert_int_equal(text_check("已签\xe6\x94"), TEXT_INVALID_UTF8);     /* cut short */
+    assert_int_equal(text_check("已签\xe6\x94"), TEXT_INVALID_UTF8); /* cut short */
     assert_int_equal(text_check("ok \xff"), TEXT_INVALID_UTF8);
     assert_int_equal(text_check("\xc0\xaf"), TEXT_INVALID_UTF8);         /* overlong '/' */
     assert_int_equal(text_check("\xed\xa0\x80"), TEXT_INVALID_UTF8);     /* surrogate */
     assert_int_equal(text_check("\xf4\x90\x80\x80"), TEXT_INVALID_UTF8); /* > U+10FFFF */
-    assert_int_equal(text_check("a\x01" "b"), TEXT_CONTROL);
+    assert_int_equal(text_check("a\x01"
+                                "b"),
+                     TEXT_CONTROL);
     assert_true(utf8_valid("", 0));
     assert_false(utf8_valid("\x80", 1));
 }

@@ -32,7 +32,7 @@ enum fake_mode { FAKE_OK, FAKE_LOSE_FIRST_CREATE, FAKE_FOREIGN_FIRST, FAKE_SF_AU
 struct fake {
     enum fake_mode mode;
     int creates, searches, cancels;
-    char refs[8][64];      /* ref -> number issued */
+    char refs[8][64]; /* ref -> number issued */
     char numbers[8][32];
     int issued;
     char last_create_ref[64];
@@ -69,8 +69,10 @@ static void reply(struct evhttp_request *req, const char *code, int success, con
 {
     char data[512], body[1024];
     if (number != NULL) {
-        snprintf(data, sizeof(data), "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":"
-                 "{\"waybillNoInfoList\":[{\"waybillType\":1,\"waybillNo\":\"%s\"}]}}", number);
+        snprintf(data, sizeof(data),
+                 "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":"
+                 "{\"waybillNoInfoList\":[{\"waybillType\":1,\"waybillNo\":\"%s\"}]}}",
+                 number);
     } else {
         snprintf(data, sizeof(data), "{\"success\":%s,\"errorCode\":\"%s\"}",
                  success ? "true" : "false", success ? "S0000" : "8018");
@@ -267,7 +269,7 @@ static void lost_create_answer_searches_first(void **state)
     e->fake.mode = FAKE_LOSE_FIRST_CREATE;
     run_order(e, &o);
     assert_int_equal(o.state, OS_WAYBILLED);
-    assert_int_equal(e->fake.creates, 1);  /* no second create */
+    assert_int_equal(e->fake.creates, 1); /* no second create */
     assert_true(e->fake.searches >= 1);
     assert_string_equal(o.waybill, e->fake.numbers[0]);
     assert_int_equal(store_job_exists(e->c.store, JOB_SHIP, "ORDER1"), 1);
@@ -278,8 +280,8 @@ static void foreign_number_is_refused(void **state)
     struct env *e = *state;
     struct order_row o;
     char owner[32];
-    assert_int_equal(store_waybill_bind(e->c.store, "SF", "SF7400000000013", "OTHER", 1, owner,
-                                        32), 0);
+    assert_int_equal(store_waybill_bind(e->c.store, "SF", "SF7400000000013", "OTHER", 1, owner, 32),
+                     0);
     e->fake.mode = FAKE_FOREIGN_FIRST;
     run_order(e, &o);
     assert_int_equal(o.state, OS_WAYBILLED);
