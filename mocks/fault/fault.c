@@ -316,10 +316,11 @@ void fault_record(struct fault_engine *fe, const struct fault_rule *rule,
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);
     va_end(ap);
     char line[FAULT_LOG_LINE_BYTES_MAX];
-    int n = snprintf(line, sizeof(line), "{\"sim_ms\":%lld,\"kind\":\"%s\",\"side\":\"%s\",\"rule\":%d",
-                     (long long)simclock_now_ms(fe->clock), fault_kind_name(rule->kind),
-                     fe->side == FAULT_SIDE_CARRIER ? "carrier" : "platform",
-                     fe->rule_ids[rule_index(fe, rule)]);
+    int n =
+        snprintf(line, sizeof(line), "{\"sim_ms\":%lld,\"kind\":\"%s\",\"side\":\"%s\",\"rule\":%d",
+                 (long long)simclock_now_ms(fe->clock), fault_kind_name(rule->kind),
+                 fe->side == FAULT_SIDE_CARRIER ? "carrier" : "platform",
+                 fe->rule_ids[rule_index(fe, rule)]);
     assert(n > 0 && n < (int)sizeof(line));
     put_field(line, (int)sizeof(line), &n, "endpoint", ctx->endpoint);
     put_field(line, (int)sizeof(line), &n, "shop", ctx->shop);

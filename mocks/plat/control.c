@@ -65,7 +65,8 @@ static int parse_lines(const struct plat *p, const cJSON *arr, struct truth_line
     const cJSON *ln;
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 ||
         cJSON_GetArraySize(arr) > SCENARIO_LINES_PER_ORDER_MAX) {
-        snprintf(err, err_len, "lines: must be an array of 1..%d lines", SCENARIO_LINES_PER_ORDER_MAX);
+        snprintf(err, err_len, "lines: must be an array of 1..%d lines",
+                 SCENARIO_LINES_PER_ORDER_MAX);
         return -1;
     }
     cJSON_ArrayForEach(ln, arr)
@@ -83,8 +84,10 @@ static int parse_lines(const struct plat *p, const cJSON *arr, struct truth_line
             return -1;
         }
         double pf = cJSON_IsNumber(price) ? price->valuedouble : PRICE_FEN_DEFAULT;
-        lines[n++] = (struct truth_line){.sku = (int16_t)k, .qty = (int16_t)qty->valuedouble,
-                                         .price_fen = (int32_t)(pf > 0 && pf < 1e9 ? pf : PRICE_FEN_DEFAULT)};
+        lines[n++] = (struct truth_line){
+            .sku = (int16_t)k,
+            .qty = (int16_t)qty->valuedouble,
+            .price_fen = (int32_t)(pf > 0 && pf < 1e9 ? pf : PRICE_FEN_DEFAULT)};
     }
     return n;
 }
@@ -108,14 +111,11 @@ static void place_order(struct plat *p, struct evhttp_request *req, const cJSON 
     const struct truth_order *o = NULL;
     int existed = 0;
     switch (truth_place(p->truth, s, sq, buyer, lines, n, &o, &existed)) {
-    case TRUTH_OK:
-        break;
+    case TRUTH_OK: break;
     case TRUTH_OUT_OF_STOCK:
         return control_error(req, 409, "out_of_stock", "the shop's listed stock is short");
-    case TRUTH_BAD_INPUT:
-        return control_error(req, 400, "bad_request", "buyer or seq invalid");
-    default:
-        return control_error(req, 503, "full", "order store full");
+    case TRUTH_BAD_INPUT: return control_error(req, 400, "bad_request", "buyer or seq invalid");
+    default: return control_error(req, 503, "full", "order store full");
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "order_id", o->id);
@@ -139,7 +139,8 @@ static void order_op(struct plat *p, struct evhttp_request *req, const cJSON *do
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "order_id", o->id);
     cJSON_AddStringToObject(root, "state", truth_state_name(o->state));
-    cJSON_AddNumberToObject(root, pay ? "pay_ms" : "cancel_ms", (double)(pay ? o->pay_ms : o->update_ms));
+    cJSON_AddNumberToObject(root, pay ? "pay_ms" : "cancel_ms",
+                            (double)(pay ? o->pay_ms : o->update_ms));
     control_json(req, 200, root);
 }
 
@@ -177,12 +178,10 @@ static void parcel(struct plat *p, struct evhttp_request *req, const cJSON *doc)
     if (waybill == NULL || state == NULL)
         return control_error(req, 400, "bad_request", "waybill and state: required strings");
     switch (truth_parcel(p->truth, waybill, get_str(doc, "carrier"), state)) {
-    case TRUTH_OK:
-        return http_reply_json(req, 200, "{\"ok\":true}");
+    case TRUTH_OK: return http_reply_json(req, 200, "{\"ok\":true}");
     case TRUTH_NOT_FOUND:
         return control_error(req, 404, "not_found", "no order holds this waybill");
-    default:
-        return control_error(req, 400, "bad_request", "state: unknown parcel state");
+    default: return control_error(req, 400, "bad_request", "state: unknown parcel state");
     }
 }
 
@@ -197,7 +196,8 @@ static void truth_lines(struct plat *p, struct evhttp_request *req)
     if (out == NULL)
         return control_error(req, 500, "internal", "out of memory");
     truth_dump(p->truth, evbuffer_write_cb, out);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/x-ndjson");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/x-ndjson");
     evhttp_send_reply(req, 200, "OK", out);
     evbuffer_free(out);
 }
@@ -251,7 +251,9 @@ static void set_faults(struct plat *p, struct evhttp_request *req, const cJSON *
     cJSON_Delete(sc);
     struct scenario *next = malloc(sizeof(*next));
     char err[ERR_BYTES_MAX];
-    int rc = text != NULL && next != NULL ? scenario_parse(text, strlen(text), next, err, sizeof(err)) : -1;
+    int rc = text != NULL && next != NULL
+                 ? scenario_parse(text, strlen(text), next, err, sizeof(err))
+                 : -1;
     free(text);
     if (rc != 0) {
         free(next);
@@ -394,11 +396,12 @@ void control_metrics(struct plat *p, struct evhttp_request *req)
                             (unsigned long long)tc.by_state[s]);
     struct push_counts pc;
     push_get_counts(p->push, &pc);
-    evbuffer_add_printf(out, "# TYPE mockplat_pushes_total counter\n"
-                             "mockplat_pushes_total{result=\"sent\"} %llu\n"
-                             "mockplat_pushes_total{result=\"acked\"} %llu\n"
-                             "mockplat_pushes_total{result=\"failed\"} %llu\n"
-                             "mockplat_pushes_total{result=\"lost\"} %llu\n",
+    evbuffer_add_printf(out,
+                        "# TYPE mockplat_pushes_total counter\n"
+                        "mockplat_pushes_total{result=\"sent\"} %llu\n"
+                        "mockplat_pushes_total{result=\"acked\"} %llu\n"
+                        "mockplat_pushes_total{result=\"failed\"} %llu\n"
+                        "mockplat_pushes_total{result=\"lost\"} %llu\n",
                         (unsigned long long)pc.sent, (unsigned long long)pc.acked,
                         (unsigned long long)pc.failed, (unsigned long long)pc.lost);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",

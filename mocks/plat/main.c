@@ -115,7 +115,9 @@ static int plat_setup(struct plat *p, const struct options *o, char *err, int er
     p->client = http_client_new(p->base, PUSH_CONNECTIONS);
     p->push = push_new(p);
     if (p->truth == NULL || p->faults == NULL || p->client == NULL || p->push == NULL)
-        return snprintf(err, err_len, "cannot start (fault log %s?)", o->fault_log ? o->fault_log : "-"), -1;
+        return snprintf(err, err_len, "cannot start (fault log %s?)",
+                        o->fault_log ? o->fault_log : "-"),
+               -1;
     if (o->state != NULL &&
         truth_open_journal(p->truth, o->state, tokens_replay_line, p, err, err_len) != 0)
         return -1;
@@ -152,7 +154,9 @@ int main(int argc, char **argv)
     log_init("mockplat", &p->clock);
     const char *env_token = getenv("SHIPSIM_CONTROL_TOKEN");
     snprintf(p->control_token, sizeof(p->control_token), "%s",
-             o.token != NULL ? o.token : env_token != NULL ? env_token : "");
+             o.token != NULL     ? o.token
+             : env_token != NULL ? env_token
+                                 : "");
     char err[ERR_BYTES_MAX * 4];
     if (scenario_load(o.scenario, &p->sc, err, sizeof(err)) != 0) {
         fprintf(stderr, "mockplat: %s: %s\n", o.scenario, err);

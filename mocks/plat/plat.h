@@ -16,11 +16,11 @@
 #include "truth/truth.h"
 
 #define PLAT_TOKEN_BYTES_MAX 48
-#define PLAT_ACCESS_TOKENS_MAX 4        /* a shop's recent access tokens stay valid until expiry */
+#define PLAT_ACCESS_TOKENS_MAX 4 /* a shop's recent access tokens stay valid until expiry */
 #define PLAT_ENDPOINTS_MAX 64
 #define PLAT_KEY_BYTES_MAX 160
 #define PLAT_PAGE_SIZE_MAX 100
-#define PLAT_TICK_MS 200                /* wall ms between time-driven truth changes */
+#define PLAT_TICK_MS 200 /* wall ms between time-driven truth changes */
 #define SHOPEE_TIMESTAMP_SKEW_S 300
 #define SHOPEE_ACCESS_TOKEN_S (4 * 3600)
 #define SHOPEE_WINDOW_S_MAX (15 * 86400)
@@ -28,12 +28,12 @@
 #define SHOPEE_STOCK_MODELS_MAX 50
 #define WECHAT_TOKEN_S 7200
 #define WECHAT_WINDOW_S_MAX (7 * 86400)
-#define PLAT_ITEM_ID_BASE 800000000LL   /* Shopee item_id of catalog SKU k: base + k */
-#define PLAT_MODEL_ID_BASE 900000000LL  /* Shopee model_id of SKU k */
+#define PLAT_ITEM_ID_BASE 800000000LL         /* Shopee item_id of catalog SKU k: base + k */
+#define PLAT_MODEL_ID_BASE 900000000LL        /* Shopee model_id of SKU k */
 #define PLAT_PRODUCT_ID_BASE 10000000000000LL /* WeChat product_id of SKU k (as a string) */
-#define PLAT_SKU_ID_BASE 3000000000LL   /* WeChat sku_id of SKU k (as a string) */
+#define PLAT_SKU_ID_BASE 3000000000LL         /* WeChat sku_id of SKU k (as a string) */
 #define PLAT_HOLD_MS_DEFAULT (HTTP_TIMEOUT_MS_DEFAULT + 1000) /* timeout fault: hold this long */
-#define PLAT_LATENCY_TAIL_ALPHA 1.5     /* long-tail latency: Pareto shape */
+#define PLAT_LATENCY_TAIL_ALPHA 1.5                           /* long-tail latency: Pareto shape */
 
 struct event_base;
 struct event;
@@ -55,8 +55,8 @@ struct plat_shop {
     char refresh_token[PLAT_TOKEN_BYTES_MAX];
     struct plat_token access[PLAT_ACCESS_TOKENS_MAX];
     int access_pos;
-    double bucket;         /* rate_limit token bucket, requests */
-    int64_t bucket_ns;     /* last refill, monotonic */
+    double bucket;           /* rate_limit token bucket, requests */
+    int64_t bucket_ns;       /* last refill, monotonic */
     uint64_t lost_confirmed; /* Shopee lost pushes up to this message id were consumed */
 };
 
@@ -94,7 +94,7 @@ struct plat_route {
     const char *endpoint; /* canonical name for faults and stats */
     enum platform_flavor flavor;
     enum plat_auth auth;
-    const char *key_field; /* query/body field holding the order id the faults key on, or NULL */
+    const char *key_field;  /* query/body field holding the order id the faults key on, or NULL */
     const char *page_field; /* list calls: the cursor field (key "<shop>|<cursor>") */
     plat_handler handle;
 };

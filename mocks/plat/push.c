@@ -20,13 +20,13 @@
 #include "plat/sign.h"
 
 #define PUSH_ATTEMPTS_MAX 5
-#define PUSH_TIMEOUT_MS 5000            /* WeChat wants the ack within 5 s */
-#define PUSH_LIVE_MAX 200000            /* pushes waiting or in flight */
-#define PUSH_LOST_MAX 100000            /* lost-push store, oldest dropped first */
-#define PUSH_LOST_KEEP_S (3 * 86400)    /* Shopee keeps lost pushes 3 days */
+#define PUSH_TIMEOUT_MS 5000         /* WeChat wants the ack within 5 s */
+#define PUSH_LIVE_MAX 200000         /* pushes waiting or in flight */
+#define PUSH_LOST_MAX 100000         /* lost-push store, oldest dropped first */
+#define PUSH_LOST_KEEP_S (3 * 86400) /* Shopee keeps lost pushes 3 days */
 #define PUSH_BODY_BYTES_MAX 1024
 #define PUSH_DATA_BYTES_MAX 512
-#define PUSH_URL_BYTES_MAX 1024           /* callback URL (PUSH_CALLBACK_BYTES_MAX) + query */
+#define PUSH_URL_BYTES_MAX 1024 /* callback URL (PUSH_CALLBACK_BYTES_MAX) + query */
 #define PUSH_RETRY_WALL_MS_MIN 20.0
 #define PUSH_RETRY_WALL_MS_MAX 10000.0
 #define PUSH_PARTNERS_MAX SCENARIO_SHOPS_MAX
@@ -235,7 +235,8 @@ static void retry_or_lose(struct push_item *it)
         lose(it);
         return;
     }
-    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)((long)ms % 1000 * 1000)};
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+                         .tv_usec = (suseconds_t)((long)ms % 1000 * 1000)};
     evtimer_add(it->timer, &tv);
 }
 
@@ -269,8 +270,11 @@ static void send_item(struct push_item *it)
     struct push_queue *q = it->q;
     it->attempts++;
     char header[SIGN_HEX_BYTES + 48];
-    struct http_request req = {.method = "POST", .url = it->url, .body = it->body,
-                               .body_len = it->body_len, .content_type = "application/json",
+    struct http_request req = {.method = "POST",
+                               .url = it->url,
+                               .body = it->body,
+                               .body_len = it->body_len,
+                               .content_type = "application/json",
                                .timeout_ms = PUSH_TIMEOUT_MS};
     if (it->code != 0) {
         snprintf(header, sizeof(header), "Authorization: %s", it->auth);
@@ -324,15 +328,19 @@ static void shopee_body(struct push_item *it, const struct plat *p, const struct
 {
     const struct shop_instance *si = &p->shops[it->shop].si;
     if (it->code == 3)
-        snprintf(it->data, sizeof(it->data), "{\"ordersn\":\"%s\",\"status\":\"%s\","
-                 "\"completed_scenario\":\"\",\"update_time\":%lld,\"items\":[]}", o->id, status,
-                 (long long)it->ts_s);
+        snprintf(it->data, sizeof(it->data),
+                 "{\"ordersn\":\"%s\",\"status\":\"%s\","
+                 "\"completed_scenario\":\"\",\"update_time\":%lld,\"items\":[]}",
+                 o->id, status, (long long)it->ts_s);
     else
-        snprintf(it->data, sizeof(it->data), "{\"ordersn\":\"%s\",\"package_number\":\"%s\","
-                 "\"tracking_no\":\"%s\"}", o->id, o->package, status);
-    int n = snprintf(it->body, sizeof(it->body), "{\"data\":%s,\"shop_id\":%lld,\"code\":%d,"
-                     "\"timestamp\":%lld}", it->data, (long long)si->shop_id, it->code,
-                     (long long)it->ts_s);
+        snprintf(it->data, sizeof(it->data),
+                 "{\"ordersn\":\"%s\",\"package_number\":\"%s\","
+                 "\"tracking_no\":\"%s\"}",
+                 o->id, o->package, status);
+    int n = snprintf(it->body, sizeof(it->body),
+                     "{\"data\":%s,\"shop_id\":%lld,\"code\":%d,"
+                     "\"timestamp\":%lld}",
+                     it->data, (long long)si->shop_id, it->code, (long long)it->ts_s);
     assert(n > 0 && n < (int)sizeof(it->body));
     it->body_len = (size_t)n;
 }
@@ -349,10 +357,11 @@ static void wechat_body(struct push_item *it, const struct plat *p, const struct
                         const char *event, const char *extra)
 {
     const struct shop_instance *si = &p->shops[it->shop].si;
-    int n = snprintf(it->body, sizeof(it->body), "{\"ToUserName\":\"gh_%s\",\"FromUserName\":\"%s\","
+    int n = snprintf(it->body, sizeof(it->body),
+                     "{\"ToUserName\":\"gh_%s\",\"FromUserName\":\"%s\","
                      "\"CreateTime\":%lld,\"MsgType\":\"event\",\"Event\":\"%s\","
-                     "\"order_info\":{\"order_id\":%s%s}}", si->appid, o->buyer,
-                     (long long)it->ts_s, event, o->id, extra);
+                     "\"order_info\":{\"order_id\":%s%s}}",
+                     si->appid, o->buyer, (long long)it->ts_s, event, o->id, extra);
     assert(n > 0 && n < (int)sizeof(it->body));
     it->body_len = (size_t)n;
 }
@@ -367,31 +376,29 @@ static void wechat_sign(struct push_item *it, struct push_queue *q)
     const char *parts[4] = {s->si.push_token, ts, nonce, it->body};
     sign_wechat(parts, 3, sig);
     sign_wechat(parts, 4, msg_sig);
-    snprintf(it->url, sizeof(it->url), "%s%csignature=%s&timestamp=%s&nonce=%s&encrypt_type=plain"
-             "&msg_signature=%s", s->callback_url, strchr(s->callback_url, '?') ? '&' : '?', sig,
-             ts, nonce, msg_sig);
+    snprintf(it->url, sizeof(it->url),
+             "%s%csignature=%s&timestamp=%s&nonce=%s&encrypt_type=plain"
+             "&msg_signature=%s",
+             s->callback_url, strchr(s->callback_url, '?') ? '&' : '?', sig, ts, nonce, msg_sig);
 }
 
-static const char *wechat_event(const struct truth_order *o, enum truth_state prev,
-                                char *extra, int len)
+static const char *wechat_event(const struct truth_order *o, enum truth_state prev, char *extra,
+                                int len)
 {
     extra[0] = '\0';
     switch (o->state) {
-    case TS_UNPAID:
-        return prev == TS_UNPAID && o->hist_count == 1 ? "channels_ec_order_new" : NULL;
+    case TS_UNPAID: return prev == TS_UNPAID && o->hist_count == 1 ? "channels_ec_order_new" : NULL;
     case TS_PAID:
         snprintf(extra, len, ",\"pay_time\":%lld", (long long)(o->pay_ms / 1000));
         return "channels_ec_order_pay";
     case TS_SHIPPED:
         snprintf(extra, len, ",\"finish_delivery\":1");
         return "channels_ec_order_deliver";
-    case TS_COMPLETED:
-        return "channels_ec_order_confirm";
+    case TS_COMPLETED: return "channels_ec_order_confirm";
     case TS_CANCELLED:
         snprintf(extra, len, ",\"cancel_type\":1");
         return "channels_ec_order_cancel";
-    default:
-        return NULL; /* 30 stays 30 while the parcel moves: no event */
+    default: return NULL; /* 30 stays 30 while the parcel moves: no event */
     }
 }
 
@@ -435,8 +442,10 @@ static void forge(struct push_queue *q, struct push_item *f, const struct truth_
         else if (f->code == 4)
             shopee_body(f, q->p, o, "SF0000000000000");
         else
-            wechat_body(f, q->p, o, strcmp(event, "channels_ec_order_cancel") == 0
-                                        ? "channels_ec_order_confirm" : "channels_ec_order_cancel", "");
+            wechat_body(f, q->p, o,
+                        strcmp(event, "channels_ec_order_cancel") == 0 ? "channels_ec_order_confirm"
+                                                                       : "channels_ec_order_cancel",
+                        "");
         return;
     }
     char *sig = f->code != 0 ? f->auth : strstr(f->url, "msg_signature=");
@@ -455,7 +464,8 @@ static void emit(struct push_queue *q, const struct truth_order *o, int code, co
     ctx.attempt = fault_next_attempt(p->faults, "push", o->id);
     const struct fault_rule *f = push_decide(q, FAULT_LOST_ORDER, &ctx, o->flavor);
     if (f != NULL) {
-        fault_record(p->faults, f, &ctx, "push %s dropped", code ? (code == 3 ? "code 3" : "code 4") : event);
+        fault_record(p->faults, f, &ctx, "push %s dropped",
+                     code ? (code == 3 ? "code 3" : "code 4") : event);
         return;
     }
     struct push_item *it = item_new(q, o->shop, o);
@@ -475,8 +485,9 @@ static void emit(struct push_queue *q, const struct truth_order *o, int code, co
         fault_record(p->faults, f, &ctx, "push delivered twice");
     if (has_cb && (f = fault_decide(p->faults, FAULT_FORGED_PUSH, &ctx)) != NULL &&
         (forged = clone(q, it, o)) != NULL) {
-        const char *mode = f->mode[0] != '\0' ? f->mode
-                           : fault_param_draw(p->faults, f, &ctx, "mode") < 0.5 ? "bad_signature" : "tampered_body";
+        const char *mode = f->mode[0] != '\0'                                   ? f->mode
+                           : fault_param_draw(p->faults, f, &ctx, "mode") < 0.5 ? "bad_signature"
+                                                                                : "tampered_body";
         forge(q, forged, o, mode, event != NULL ? event : "");
         fault_record(p->faults, f, &ctx, "forged push (%s) sent", mode);
     }

@@ -145,8 +145,8 @@ static char *print_reply(struct plat_req *r, cJSON *root, size_t *len)
         changed += unquote_big_ids(text, len);
     }
     if (changed > 0)
-        fault_record(r->p->faults, r->malformed, &r->fctx, "%s: %d change(s), %zu bytes sent",
-                     mode, changed, *len);
+        fault_record(r->p->faults, r->malformed, &r->fctx, "%s: %d change(s), %zu bytes sent", mode,
+                     changed, *len);
     return text;
 }
 
@@ -213,8 +213,8 @@ void plat_wechat_error(struct plat_req *r, int status, int errcode, const char *
 {
     char msg[256];
     /* the real errmsg carries a request id suffix (API.md 2.1) */
-    snprintf(msg, sizeof(msg), "%s rid: %.8s-%.8s-%.8s", errmsg, r->request_id,
-             r->request_id + 8, r->request_id + 16);
+    snprintf(msg, sizeof(msg), "%s rid: %.8s-%.8s-%.8s", errmsg, r->request_id, r->request_id + 8,
+             r->request_id + 16);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "errcode", errcode);
     cJSON_AddStringToObject(root, "errmsg", msg);
@@ -302,7 +302,8 @@ static int auth_wechat(struct plat_req *r)
     int shop = tokens_wechat_shop(r->p, token);
     if (shop < 0)
         return plat_wechat_error(r, 200, 40001,
-                                 "invalid credential, access_token is invalid or not latest"), -1;
+                                 "invalid credential, access_token is invalid or not latest"),
+               -1;
     if (tokens_check(r->p, shop, token) != 1)
         return plat_wechat_error(r, 200, 42001, "access_token expired"), -1;
     r->shop = shop;
@@ -358,8 +359,8 @@ static void make_key(struct plat_req *r)
     } else {
         snprintf(r->key, sizeof(r->key), "%s|%s", shop != NULL ? shop : "", rt->endpoint);
     }
-    r->fctx = (struct fault_ctx){.endpoint = rt->endpoint, .shop = shop, .carrier = NULL,
-                                 .key = r->key, .attempt = 0};
+    r->fctx = (struct fault_ctx){
+        .endpoint = rt->endpoint, .shop = shop, .carrier = NULL, .key = r->key, .attempt = 0};
     r->fctx.attempt = fault_next_attempt(r->p->faults, rt->endpoint, r->key);
 }
 
@@ -441,15 +442,13 @@ static double latency_ms(struct plat_req *r, const struct fault_rule *rule)
     double u = fault_param_draw(r->p->faults, rule, &r->fctx, "delay");
     double lo = rule->delay_ms, hi = rule->delay_ms_max > lo ? rule->delay_ms_max : lo;
     switch (rule->dist) {
-    case LATENCY_UNIFORM:
-        return lo + u * (hi - lo);
+    case LATENCY_UNIFORM: return lo + u * (hi - lo);
     case LATENCY_LONG_TAIL: {
         double cap = rule->delay_ms_max > lo ? rule->delay_ms_max : lo * 100.0;
         double v = lo / pow(1.0 - u, 1.0 / PLAT_LATENCY_TAIL_ALPHA);
         return v < cap ? v : cap;
     }
-    default:
-        return lo;
+    default: return lo;
     }
 }
 
@@ -466,7 +465,9 @@ static int gate_rate_limit(struct plat_req *r)
     }
     if (rule == NULL)
         return 0;
-    struct plat_shop *s = &r->p->shops[r->shop >= 0 ? r->shop : r->partner_shop >= 0 ? r->partner_shop : 0];
+    struct plat_shop *s = &r->p->shops[r->shop >= 0           ? r->shop
+                                       : r->partner_shop >= 0 ? r->partner_shop
+                                                              : 0];
     int64_t now = mono_now_ns();
     double cap = rule->rate_per_s < 1.0 ? 1.0 : rule->rate_per_s;
     if (s->bucket_ns == 0)
@@ -484,10 +485,12 @@ static int gate_rate_limit(struct plat_req *r)
         return 0;
     fault_record(fe, hit, &r->fctx, "over %.3g requests/s: 429", rule->rate_per_s);
     if (r->route->flavor == FLAVOR_SHOPEE)
-        plat_shopee_error(r, 429, "error_rate_limit",
-                          "Too many requests. You have reached the rate limit. Please try again later.");
+        plat_shopee_error(
+            r, 429, "error_rate_limit",
+            "Too many requests. You have reached the rate limit. Please try again later.");
     else
-        plat_wechat_error(r, 200, 45011, "api minute-quota reach limit  mustslower  retry next minute");
+        plat_wechat_error(r, 200, 45011,
+                          "api minute-quota reach limit  mustslower  retry next minute");
     return 1;
 }
 
@@ -573,7 +576,8 @@ void plat_stock_drift(struct plat_req *r, int sku)
 int plat_list_fault(struct plat_req *r, const char *order_id)
 {
     struct fault_engine *fe = r->p->faults;
-    if (!fault_engine_has_kind(fe, FAULT_LOST_ORDER) && !fault_engine_has_kind(fe, FAULT_DUPLICATE_ORDER))
+    if (!fault_engine_has_kind(fe, FAULT_LOST_ORDER) &&
+        !fault_engine_has_kind(fe, FAULT_DUPLICATE_ORDER))
         return 0;
     struct fault_ctx c = data_ctx(r, order_id, "list");
     const struct fault_rule *f = fault_decide(fe, FAULT_LOST_ORDER, &c);
@@ -654,8 +658,9 @@ void plat_dispatch(struct evhttp_request *req, void *arg)
         api_call(p, req, rt, path);
     } else if (strncmp(path, "/api/v2/", 8) == 0) {
         plat_stat(p, "unknown", 1);
-        http_reply_json(req, 404, "{\"error\":\"error_not_found\",\"message\":"
-                                  "\"Unknown API path.\",\"request_id\":\"\"}");
+        http_reply_json(req, 404,
+                        "{\"error\":\"error_not_found\",\"message\":"
+                        "\"Unknown API path.\",\"request_id\":\"\"}");
     } else {
         plat_stat(p, "unknown", 1);
         http_reply_json(req, 404, "{\"errcode\":-1,\"errmsg\":\"unknown api path\"}");

@@ -58,18 +58,25 @@ static void sp_order_list(struct plat_req *r)
     int64_t from = 0, to = 0, size = 0;
     if (plat_query(r, "time_range_field", field, sizeof(field)) != 0 ||
         (strcmp(field, "create_time") != 0 && strcmp(field, "update_time") != 0))
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: time_range_field must be create_time or update_time.");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Wrong parameters, detail: time_range_field must be create_time or update_time.");
     if (plat_query_int(r, "time_from", &from) != 0 || plat_query_int(r, "time_to", &to) != 0)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: time_from and time_to are required.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: time_from and time_to are required.");
     if (to < from || to - from > SHOPEE_WINDOW_S_MAX)
-        return plat_shopee_error(r, 200, "order.order_list_invalid_time", "Start time must be earlier than end time and diff in 15days.");
+        return plat_shopee_error(r, 200, "order.order_list_invalid_time",
+                                 "Start time must be earlier than end time and diff in 15days.");
     if (plat_query_int(r, "page_size", &size) != 0 || size < 1 || size > PLAT_PAGE_SIZE_MAX)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: page_size should be between 1 and 100.");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Wrong parameters, detail: page_size should be between 1 and 100.");
     uint32_t mask = 0;
     if (plat_query(r, "order_status", status, sizeof(status)) == 0 && status[0] != '\0') {
         int s = truth_shopee_status_parse(status);
         if (s < 0)
-            return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: order_status is invalid.");
+            return plat_shopee_error(r, 200, "error_param",
+                                     "Wrong parameters, detail: order_status is invalid.");
         mask = 1u << s;
     }
     int by_update = field[0] == 'u';
@@ -79,7 +86,8 @@ static void sp_order_list(struct plat_req *r)
     if (plat_query(r, "cursor", cursor, sizeof(cursor)) != 0)
         cursor[0] = '\0';
     if (plat_cursor_decode(scope, cursor, &after) != 0)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: cursor is invalid.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: cursor is invalid.");
     int with_status = plat_query(r, "response_optional_fields", opt, sizeof(opt)) == 0 &&
                       strstr(opt, "order_status") != NULL;
     const struct truth_order *page[PLAT_PAGE_SIZE_MAX];
@@ -95,7 +103,8 @@ static void sp_order_list(struct plat_req *r)
             cJSON *item = cJSON_CreateObject();
             cJSON_AddStringToObject(item, "order_sn", page[i]->id);
             if (with_status)
-                cJSON_AddStringToObject(item, "order_status", truth_raw_status(FLAVOR_SHOPEE, page[i]->state));
+                cJSON_AddStringToObject(item, "order_status",
+                                        truth_raw_status(FLAVOR_SHOPEE, page[i]->state));
             cJSON_AddItemToArray(list, item);
         }
     }
@@ -143,7 +152,8 @@ static const char *logistics_status(int state)
     case TS_PAID: return "LOGISTICS_READY";
     case TS_SHIPPED: return "LOGISTICS_REQUEST_CREATED";
     case TS_IN_TRANSIT: return "LOGISTICS_PICKUP_DONE";
-    case TS_DELIVERED: case TS_COMPLETED: return "LOGISTICS_DELIVERY_DONE";
+    case TS_DELIVERED:
+    case TS_COMPLETED: return "LOGISTICS_DELIVERY_DONE";
     case TS_RETURNED: return "LOGISTICS_DELIVERY_FAILED";
     default: return "LOGISTICS_REQUEST_CANCELED";
     }
@@ -203,8 +213,9 @@ static void detail_optional(const struct plat *p, const struct truth_order *o,
     if (wants(opt, "shipping_carrier"))
         cJSON_AddStringToObject(d, "shipping_carrier", shown_ship ? o->carrier : "");
     if (wants(opt, "pickup_done_time"))
-        cJSON_AddNumberToObject(d, "pickup_done_time",
-                                o->pickup_ms > 0 && o->pickup_ms <= v->as_of_ms ? (double)(o->pickup_ms / 1000) : 0);
+        cJSON_AddNumberToObject(
+            d, "pickup_done_time",
+            o->pickup_ms > 0 && o->pickup_ms <= v->as_of_ms ? (double)(o->pickup_ms / 1000) : 0);
     if (wants(opt, "total_amount")) {
         double total = 0;
         for (int k = 0; k < o->line_count; k++)
@@ -259,14 +270,17 @@ static void sp_order_detail(struct plat_req *r)
 {
     char sns[SHOPEE_DETAIL_SNS_MAX * (ORDER_ID_BYTES_MAX + 1) + 64], opt[512] = "";
     if (plat_query(r, "order_sn_list", sns, sizeof(sns)) != 0 || sns[0] == '\0')
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: order_sn_list is required.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: order_sn_list is required.");
     if (plat_query(r, "response_optional_fields", opt, sizeof(opt)) != 0)
         opt[0] = '\0';
     int count = 1;
     for (const char *c = sns; *c; c++)
         count += *c == ',';
     if (count > SHOPEE_DETAIL_SNS_MAX)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: order_sn_list should be 1 to 50 items.");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Wrong parameters, detail: order_sn_list should be 1 to 50 items.");
     cJSON *resp = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(resp, "order_list");
     cJSON *warn = cJSON_CreateArray();
@@ -284,7 +298,8 @@ static void sp_order_detail(struct plat_req *r)
     if (cJSON_GetArraySize(list) == 0) {
         cJSON_Delete(resp);
         cJSON_Delete(warn);
-        return plat_shopee_error(r, 200, "error_not_found", "Wrong parameters, detail: the order is not found.");
+        return plat_shopee_error(r, 200, "error_not_found",
+                                 "Wrong parameters, detail: the order is not found.");
     }
     if (cJSON_GetArraySize(warn) == 0) {
         cJSON_Delete(warn);
@@ -298,13 +313,15 @@ static void sp_shipment_list(struct plat_req *r)
     char cursor[CURSOR_BYTES_MAX], scope[96];
     int64_t size = 0;
     if (plat_query_int(r, "page_size", &size) != 0 || size < 1 || size > PLAT_PAGE_SIZE_MAX)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: page_size must be 100 or less.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: page_size must be 100 or less.");
     snprintf(scope, sizeof(scope), "%s|shipment", plat_shop_name(r->p, r->shop));
     uint64_t after = 0;
     if (plat_query(r, "cursor", cursor, sizeof(cursor)) != 0)
         cursor[0] = '\0';
     if (plat_cursor_decode(scope, cursor, &after) != 0)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: cursor is invalid.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: cursor is invalid.");
     const struct truth_order *page[PLAT_PAGE_SIZE_MAX];
     uint64_t next = 0;
     int more = 0;
@@ -338,9 +355,12 @@ static void sp_shipping_parameter(struct plat_req *r)
 {
     const struct truth_order *o = order_param(r);
     if (o == NULL)
-        return plat_shopee_error(r, 200, "error_not_found", "Wrong parameters, detail: the order is not found.");
+        return plat_shopee_error(r, 200, "error_not_found",
+                                 "Wrong parameters, detail: the order is not found.");
     if (o->state != TS_PAID)
-        return plat_shopee_error(r, 200, "error_param", "Shipping parameters can only be obtained when package is ready to be shipped");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Shipping parameters can only be obtained when package is ready to be shipped");
     cJSON *resp = cJSON_CreateObject();
     cJSON *need = cJSON_AddObjectToObject(resp, "info_needed");
     cJSON_AddArrayToObject(need, "dropoff");
@@ -381,7 +401,8 @@ static void sp_ship_order(struct plat_req *r)
 {
     const cJSON *sn = cJSON_GetObjectItemCaseSensitive(r->json, "order_sn");
     if (!cJSON_IsString(sn))
-        return plat_shopee_error(r, 200, "logistics.error_param", "Wrong parameters, detail: order_sn is required.");
+        return plat_shopee_error(r, 200, "logistics.error_param",
+                                 "Wrong parameters, detail: order_sn is required.");
     static const char *const kinds[] = {"pickup", "dropoff", "non_integrated"};
     const cJSON *how = NULL;
     int n = 0;
@@ -393,23 +414,30 @@ static void sp_ship_order(struct plat_req *r)
         }
     }
     if (n != 1)
-        return plat_shopee_error(r, 200, "logistics.ship_order_only_support_one_type", "Only one of pickup, dropoff and non_integrated can be used.");
+        return plat_shopee_error(r, 200, "logistics.ship_order_only_support_one_type",
+                                 "Only one of pickup, dropoff and non_integrated can be used.");
     const cJSON *tn = cJSON_GetObjectItemCaseSensitive(how, "tracking_number");
     if (!cJSON_IsString(tn) || tn->valuestring[0] == '\0')
-        return plat_shopee_error(r, 200, "logistics.error_param", "Wrong parameters, detail: tracking_number is required.");
+        return plat_shopee_error(r, 200, "logistics.error_param",
+                                 "Wrong parameters, detail: tracking_number is required.");
     if (own_order(r, sn->valuestring) == NULL)
-        return plat_shopee_error(r, 200, "error_not_found", "Wrong parameters, detail: the order is not found.");
+        return plat_shopee_error(r, 200, "error_not_found",
+                                 "Wrong parameters, detail: the order is not found.");
     switch (truth_ship(r->p->truth, sn->valuestring, tn->valuestring, NULL)) {
-    case TRUTH_OK:
-        return plat_shopee_ok(r, NULL);
+    case TRUTH_OK: return plat_shopee_ok(r, NULL);
     case TRUTH_SHIPPED:
-        return plat_shopee_error(r, 200, "logistics.package_already_shipped", "Order has been shipped.");
+        return plat_shopee_error(r, 200, "logistics.package_already_shipped",
+                                 "Order has been shipped.");
     case TRUTH_WAYBILL_USED:
-        return plat_shopee_error(r, 200, "logistics.error_param", "The tracking number has been used by other orders, please fill in a valid one.");
+        return plat_shopee_error(
+            r, 200, "logistics.error_param",
+            "The tracking number has been used by other orders, please fill in a valid one.");
     case TRUTH_BAD_INPUT:
-        return plat_shopee_error(r, 200, "logistics.error_param", "Wrong parameters, detail: tracking_number is invalid.");
+        return plat_shopee_error(r, 200, "logistics.error_param",
+                                 "Wrong parameters, detail: tracking_number is invalid.");
     case TRUTH_BAD_STATE:
-        return plat_shopee_error(r, 200, "logistics.ship_order_not_ready_to_ship", "The order is not ready to ship.");
+        return plat_shopee_error(r, 200, "logistics.ship_order_not_ready_to_ship",
+                                 "The order is not ready to ship.");
     default:
         return plat_shopee_error(r, 500, "error_server", "System error. Please try again later.");
     }
@@ -469,10 +497,12 @@ static cJSON *model_json(struct plat_req *r, int sku)
     struct fault_ctx ctx;
     int64_t age = plat_stale_age_ms(r, key, &rule, &ctx);
     if (age > 0) {
-        int64_t old = truth_listed_at(r->p->truth, r->shop, sku, simclock_now_ms(&r->p->clock) - age);
+        int64_t old =
+            truth_listed_at(r->p->truth, r->shop, sku, simclock_now_ms(&r->p->clock) - age);
         if (old != listed)
-            fault_record(r->p->faults, rule, &ctx, "stock %lld from a snapshot %lld ms old (now %lld)",
-                         (long long)old, (long long)age, (long long)listed);
+            fault_record(r->p->faults, rule, &ctx,
+                         "stock %lld from a snapshot %lld ms old (now %lld)", (long long)old,
+                         (long long)age, (long long)listed);
         listed = old;
     }
     cJSON *m = cJSON_CreateObject();
@@ -495,7 +525,8 @@ static void sp_model_list(struct plat_req *r)
 {
     int64_t item_id = 0;
     if (plat_query_int(r, "item_id", &item_id) != 0)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: item_id is required.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: item_id is required.");
     int sku = plat_item_sku(item_id, r->p->sc.sku_count);
     if (sku < 0)
         return plat_shopee_error(r, 200, "error_item_not_found", "Item not found.");
@@ -512,7 +543,9 @@ static void sp_update_stock(struct plat_req *r)
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(r->json, "stock_list");
     if (!cJSON_IsNumber(item) || !cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1 ||
         cJSON_GetArraySize(list) > SHOPEE_STOCK_MODELS_MAX)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: item_id and 1..50 stock_list entries are required.");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Wrong parameters, detail: item_id and 1..50 stock_list entries are required.");
     int sku = plat_item_sku((int64_t)item->valuedouble, r->p->sc.sku_count);
     if (sku < 0)
         return plat_shopee_error(r, 200, "error_item_not_found", "Item not found.");
@@ -523,7 +556,8 @@ static void sp_update_stock(struct plat_req *r)
     cJSON_ArrayForEach(e, list)
     {
         const cJSON *model = cJSON_GetObjectItemCaseSensitive(e, "model_id");
-        const cJSON *ss = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "seller_stock"), 0);
+        const cJSON *ss =
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "seller_stock"), 0);
         const cJSON *stock = cJSON_GetObjectItemCaseSensitive(ss, "stock");
         double mid = cJSON_IsNumber(model) ? model->valuedouble : -1;
         cJSON *out = cJSON_CreateObject();
@@ -534,7 +568,8 @@ static void sp_update_stock(struct plat_req *r)
             cJSON_AddNumberToObject(out, "stock", stock->valuedouble);
             cJSON_AddItemToArray(ok, out);
         } else {
-            cJSON_AddStringToObject(out, "failed_reason", model_ok ? "invalid stock" : "model not found");
+            cJSON_AddStringToObject(out, "failed_reason",
+                                    model_ok ? "invalid stock" : "model not found");
             cJSON_AddItemToArray(bad, out);
         }
     }
@@ -562,7 +597,8 @@ static void sp_lost_push_confirm(struct plat_req *r)
 {
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(r->json, "last_message_id");
     if (!cJSON_IsNumber(last) || last->valuedouble < 0)
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: last_message_id is required.");
+        return plat_shopee_error(r, 200, "error_param",
+                                 "Wrong parameters, detail: last_message_id is required.");
     push_lost_confirm(r->p->push, partner_of(r), (uint64_t)last->valuedouble);
     plat_shopee_ok(r, NULL);
 }
@@ -573,7 +609,9 @@ static void sp_access_token(struct plat_req *r)
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(r->json, "refresh_token");
     const cJSON *shop_id = cJSON_GetObjectItemCaseSensitive(r->json, "shop_id");
     if (!cJSON_IsString(rt) || !cJSON_IsNumber(shop_id))
-        return plat_shopee_error(r, 200, "error_param", "Wrong parameters, detail: refresh_token and shop_id are required.");
+        return plat_shopee_error(
+            r, 200, "error_param",
+            "Wrong parameters, detail: refresh_token and shop_id are required.");
     int shop = -1;
     for (int i = 0; i < r->p->shop_count && shop < 0; i++) {
         const struct shop_instance *si = &r->p->shops[i].si;
@@ -586,7 +624,8 @@ static void sp_access_token(struct plat_req *r)
     if (tokens_shopee_refresh(r->p, shop, rt->valuestring) != 0)
         return plat_shopee_error(r, 403, "error_auth", "Invalid refresh_token.");
     const struct plat_shop *s = &r->p->shops[shop];
-    const struct plat_token *t = &s->access[(s->access_pos + PLAT_ACCESS_TOKENS_MAX - 1) % PLAT_ACCESS_TOKENS_MAX];
+    const struct plat_token *t =
+        &s->access[(s->access_pos + PLAT_ACCESS_TOKENS_MAX - 1) % PLAT_ACCESS_TOKENS_MAX];
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "error", "");
     cJSON_AddStringToObject(root, "message", "");
@@ -600,17 +639,29 @@ static void sp_access_token(struct plat_req *r)
 }
 
 const struct plat_route shopee_routes[] = {
-    {"/api/v2/auth/access_token/get", "auth/access_token/get", FLAVOR_SHOPEE, AUTH_SHOPEE_PUBLIC, NULL, NULL, sp_access_token},
-    {"/api/v2/order/get_order_list", "order/get_order_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, NULL, "cursor", sp_order_list},
-    {"/api/v2/order/get_order_detail", "order/get_order_detail", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "order_sn_list", NULL, sp_order_detail},
-    {"/api/v2/order/get_shipment_list", "order/get_shipment_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, NULL, "cursor", sp_shipment_list},
-    {"/api/v2/logistics/get_shipping_parameter", "logistics/get_shipping_parameter", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_shipping_parameter},
-    {"/api/v2/logistics/ship_order", "logistics/ship_order", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_ship_order},
-    {"/api/v2/logistics/get_tracking_number", "logistics/get_tracking_number", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_tracking_number},
-    {"/api/v2/logistics/get_tracking_info", "logistics/get_tracking_info", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_tracking_info},
-    {"/api/v2/product/get_model_list", "product/get_model_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "item_id", NULL, sp_model_list},
-    {"/api/v2/product/update_stock", "product/update_stock", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, "item_id", NULL, sp_update_stock},
-    {"/api/v2/push/get_lost_push_message", "push/get_lost_push_message", FLAVOR_SHOPEE, AUTH_SHOPEE_PUBLIC, NULL, NULL, sp_lost_push},
-    {"/api/v2/push/confirm_consumed_lost_push_message", "push/confirm_consumed_lost_push_message", FLAVOR_SHOPEE, AUTH_SHOPEE_PUBLIC, NULL, NULL, sp_lost_push_confirm},
+    {"/api/v2/auth/access_token/get", "auth/access_token/get", FLAVOR_SHOPEE, AUTH_SHOPEE_PUBLIC,
+     NULL, NULL, sp_access_token},
+    {"/api/v2/order/get_order_list", "order/get_order_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP, NULL,
+     "cursor", sp_order_list},
+    {"/api/v2/order/get_order_detail", "order/get_order_detail", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP,
+     "order_sn_list", NULL, sp_order_detail},
+    {"/api/v2/order/get_shipment_list", "order/get_shipment_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP,
+     NULL, "cursor", sp_shipment_list},
+    {"/api/v2/logistics/get_shipping_parameter", "logistics/get_shipping_parameter", FLAVOR_SHOPEE,
+     AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_shipping_parameter},
+    {"/api/v2/logistics/ship_order", "logistics/ship_order", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP,
+     "order_sn", NULL, sp_ship_order},
+    {"/api/v2/logistics/get_tracking_number", "logistics/get_tracking_number", FLAVOR_SHOPEE,
+     AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_tracking_number},
+    {"/api/v2/logistics/get_tracking_info", "logistics/get_tracking_info", FLAVOR_SHOPEE,
+     AUTH_SHOPEE_SHOP, "order_sn", NULL, sp_tracking_info},
+    {"/api/v2/product/get_model_list", "product/get_model_list", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP,
+     "item_id", NULL, sp_model_list},
+    {"/api/v2/product/update_stock", "product/update_stock", FLAVOR_SHOPEE, AUTH_SHOPEE_SHOP,
+     "item_id", NULL, sp_update_stock},
+    {"/api/v2/push/get_lost_push_message", "push/get_lost_push_message", FLAVOR_SHOPEE,
+     AUTH_SHOPEE_PUBLIC, NULL, NULL, sp_lost_push},
+    {"/api/v2/push/confirm_consumed_lost_push_message", "push/confirm_consumed_lost_push_message",
+     FLAVOR_SHOPEE, AUTH_SHOPEE_PUBLIC, NULL, NULL, sp_lost_push_confirm},
     {NULL, NULL, FLAVOR_SHOPEE, AUTH_NONE, NULL, NULL, NULL},
 };

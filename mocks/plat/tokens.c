@@ -50,7 +50,8 @@ void tokens_init(struct plat *p)
 static void journal_issue(struct plat *p, int shop, int64_t now)
 {
     char line[256];
-    snprintf(line, sizeof(line), "{\"type\":\"token\",\"shop\":\"%s\",\"gen\":%u,\"issued_ms\":%lld}",
+    snprintf(line, sizeof(line),
+             "{\"type\":\"token\",\"shop\":\"%s\",\"gen\":%u,\"issued_ms\":%lld}",
              p->shops[shop].si.name, p->shops[shop].token_gen, (long long)now);
     truth_journal_aux(p->truth, line);
 }

@@ -16,8 +16,8 @@
 #define WX_PRODUCT_NOT_FOUND 10020050
 
 static const char *const companies[][2] = {
-    {"SF", "顺丰速运"}, {"ZTO", "中通快递"}, {"YTO", "圆通速递"}, {"YUNDA", "韵达快递"},
-    {"STO", "申通快递"}, {"JD", "京东物流"}, {"EMS", "中国邮政"}, {"JTSD", "极兔速递"}};
+    {"SF", "顺丰速运"},  {"ZTO", "中通快递"}, {"YTO", "圆通速递"}, {"YUNDA", "韵达快递"},
+    {"STO", "申通快递"}, {"JD", "京东物流"},  {"EMS", "中国邮政"}, {"JTSD", "极兔速递"}};
 
 static int shop_by_appid(const struct plat *p, const char *appid)
 {
@@ -58,7 +58,8 @@ static void wx_token(struct plat_req *r)
 {
     char grant[32], appid[SECRET_BYTES_MAX], secret[SECRET_BYTES_MAX];
     if (plat_query(r, "grant_type", grant, sizeof(grant)) != 0 ||
-        strcmp(grant, "client_credential") != 0 || plat_query(r, "appid", appid, sizeof(appid)) != 0 ||
+        strcmp(grant, "client_credential") != 0 ||
+        plat_query(r, "appid", appid, sizeof(appid)) != 0 ||
         plat_query(r, "secret", secret, sizeof(secret)) != 0)
         return plat_wechat_error(r, 200, 40002, "invalid grant_type or missing appid/secret");
     token_reply(r, appid, secret, 0);
@@ -99,7 +100,8 @@ static void wx_order_list(struct plat_req *r)
         by_update = 1;
     }
     if (has != 1)
-        return plat_wechat_error(r, 200, 47001, "data format error: a time range of at most 7 days is required");
+        return plat_wechat_error(r, 200, 47001,
+                                 "data format error: a time range of at most 7 days is required");
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(r->json, "page_size");
     int size = cJSON_IsNumber(ps) ? (int)ps->valuedouble : 10;
     if (size < 1 || size > PLAT_PAGE_SIZE_MAX)
@@ -169,7 +171,8 @@ static cJSON *products(const struct plat *p, const struct truth_order *o, int de
             cJSON_AddNumberToObject(it, "real_price", ln->price_fen);
             cJSON_AddNumberToObject(it, "market_price", ln->price_fen);
             cJSON_AddStringToObject(it, "sku_code", p->sc.catalog[ln->sku].sku);
-            cJSON_AddNumberToObject(it, "delivery_deadline", (double)(o->create_ms / 1000 + 172800));
+            cJSON_AddNumberToObject(it, "delivery_deadline",
+                                    (double)(o->create_ms / 1000 + 172800));
             cJSON_AddNumberToObject(it, "on_aftersale_sku_cnt", 0);
             cJSON_AddNumberToObject(it, "finish_aftersale_sku_cnt", 0);
         }
@@ -182,8 +185,9 @@ static cJSON *delivery_info(const struct plat *p, const struct truth_order *o, i
 {
     cJSON *di = cJSON_CreateObject();
     cJSON_AddNumberToObject(di, "deliver_method", 0);
-    cJSON_AddNumberToObject(di, "ship_done_time",
-                            o->deliver_ms > 0 && o->deliver_ms <= as_of ? (double)(o->deliver_ms / 1000) : 0);
+    cJSON_AddNumberToObject(
+        di, "ship_done_time",
+        o->deliver_ms > 0 && o->deliver_ms <= as_of ? (double)(o->deliver_ms / 1000) : 0);
     cJSON *addr = cJSON_AddObjectToObject(di, "address_info");
     cJSON_AddStringToObject(addr, "user_name", "猫*");
     cJSON_AddStringToObject(addr, "tel_number", "139****0909");
@@ -221,7 +225,8 @@ static void wx_order_get(struct plat_req *r)
         int64_t at = simclock_now_ms(&r->p->clock) - age;
         int s = truth_state_at(o, at);
         if (s >= 0 && truth_wechat_status(s) != truth_wechat_status(o->state)) {
-            fault_record(r->p->faults, rule, &ctx, "answered status %d from a snapshot %lld ms old (now %d)",
+            fault_record(r->p->faults, rule, &ctx,
+                         "answered status %d from a snapshot %lld ms old (now %d)",
                          truth_wechat_status(s), (long long)age, truth_wechat_status(o->state));
             state = s;
             as_of = at;
@@ -246,7 +251,8 @@ static void wx_order_get(struct plat_req *r)
     cJSON_AddNumberToObject(price, "order_price", (double)total);
     cJSON_AddNumberToObject(price, "freight", 0);
     cJSON *pay = cJSON_AddObjectToObject(det, "pay_info");
-    cJSON_AddNumberToObject(pay, "pay_time", o->pay_ms > 0 && o->pay_ms <= as_of ? (double)(o->pay_ms / 1000) : 0);
+    cJSON_AddNumberToObject(pay, "pay_time",
+                            o->pay_ms > 0 && o->pay_ms <= as_of ? (double)(o->pay_ms / 1000) : 0);
     cJSON_AddItemToObject(det, "delivery_info", delivery_info(r->p, o, as_of));
     cJSON_AddObjectToObject(ord, "aftersale_detail");
     plat_reply(r, 200, root, 0);
@@ -263,28 +269,28 @@ static int company_known(const char *id)
 static void wx_delivery_send(struct plat_req *r)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(r->json, "order_id");
-    const cJSON *dl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r->json, "delivery_list"), 0);
+    const cJSON *dl =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r->json, "delivery_list"), 0);
     const cJSON *company = cJSON_GetObjectItemCaseSensitive(dl, "delivery_id");
     const cJSON *waybill = cJSON_GetObjectItemCaseSensitive(dl, "waybill_id");
     if (!cJSON_IsString(id) || !cJSON_IsString(company) || !cJSON_IsString(waybill))
-        return plat_wechat_error(r, 200, 47001, "data format error: order_id and delivery_list[0] are required");
+        return plat_wechat_error(r, 200, 47001,
+                                 "data format error: order_id and delivery_list[0] are required");
     if (!company_known(company->valuestring))
         return plat_wechat_error(r, 200, 9401020, "invalid delivery_id");
     if (own_order(r) == NULL)
         return plat_wechat_error(r, 200, WX_ORDER_NOT_FOUND, "order not exist");
     switch (truth_ship(r->p->truth, id->valuestring, waybill->valuestring, company->valuestring)) {
-    case TRUTH_OK:
-        return plat_reply(r, 200, plat_wechat_root(), 0);
-    case TRUTH_SHIPPED:
-        return plat_wechat_error(r, 200, 109001, "order already delivered");
+    case TRUTH_OK: return plat_reply(r, 200, plat_wechat_root(), 0);
+    case TRUTH_SHIPPED: return plat_wechat_error(r, 200, 109001, "order already delivered");
     case TRUTH_WAYBILL_USED:
-        return plat_wechat_error(r, 200, 109000, "delivery failed: repeated delivery_id and waybill_id");
+        return plat_wechat_error(r, 200, 109000,
+                                 "delivery failed: repeated delivery_id and waybill_id");
     case TRUTH_BAD_STATE:
         return plat_wechat_error(r, 200, WX_NOT_SHIPPABLE, "order status does not allow delivery");
     case TRUTH_BAD_INPUT:
         return plat_wechat_error(r, 200, 47001, "data format error: invalid waybill_id");
-    default:
-        return plat_wechat_error(r, 200, -1, "system error");
+    default: return plat_wechat_error(r, 200, -1, "system error");
     }
 }
 
@@ -331,10 +337,12 @@ static void wx_stock_get(struct plat_req *r)
     struct fault_ctx ctx;
     int64_t age = plat_stale_age_ms(r, key, &rule, &ctx);
     if (age > 0) {
-        int64_t old = truth_listed_at(r->p->truth, r->shop, sku, simclock_now_ms(&r->p->clock) - age);
+        int64_t old =
+            truth_listed_at(r->p->truth, r->shop, sku, simclock_now_ms(&r->p->clock) - age);
         if (old != listed)
-            fault_record(r->p->faults, rule, &ctx, "stock %lld from a snapshot %lld ms old (now %lld)",
-                         (long long)old, (long long)age, (long long)listed);
+            fault_record(r->p->faults, rule, &ctx,
+                         "stock %lld from a snapshot %lld ms old (now %lld)", (long long)old,
+                         (long long)age, (long long)listed);
         listed = old;
     }
     cJSON *root = plat_wechat_root();
@@ -353,7 +361,8 @@ static void wx_stock_update(struct plat_req *r)
     const cJSON *diff = cJSON_GetObjectItemCaseSensitive(r->json, "diff_type");
     const cJSON *num = cJSON_GetObjectItemCaseSensitive(r->json, "num");
     if (!cJSON_IsNumber(diff) || !cJSON_IsNumber(num) || num->valuedouble < 0)
-        return plat_wechat_error(r, 200, 47001, "data format error: diff_type and num are required");
+        return plat_wechat_error(r, 200, 47001,
+                                 "data format error: diff_type and num are required");
     int64_t listed = truth_listed(r->p->truth, r->shop, sku), n = (int64_t)num->valuedouble;
     switch ((int)diff->valuedouble) {
     case 1: listed += n; break;
@@ -372,13 +381,20 @@ static void wx_stock_update(struct plat_req *r)
 }
 
 const struct plat_route wechat_routes[] = {
-    {"/cgi-bin/stable_token", "cgi-bin/stable_token", FLAVOR_WECHAT, AUTH_NONE, "appid", NULL, wx_stable_token},
+    {"/cgi-bin/stable_token", "cgi-bin/stable_token", FLAVOR_WECHAT, AUTH_NONE, "appid", NULL,
+     wx_stable_token},
     {"/cgi-bin/token", "cgi-bin/token", FLAVOR_WECHAT, AUTH_NONE, "appid", NULL, wx_token},
-    {"/channels/ec/order/list/get", "order/list/get", FLAVOR_WECHAT, AUTH_WECHAT, NULL, "next_key", wx_order_list},
-    {"/channels/ec/order/get", "order/get", FLAVOR_WECHAT, AUTH_WECHAT, "order_id", NULL, wx_order_get},
-    {"/channels/ec/order/delivery/send", "order/delivery/send", FLAVOR_WECHAT, AUTH_WECHAT, "order_id", NULL, wx_delivery_send},
-    {"/channels/ec/order/deliverycompanylist/new/get", "order/deliverycompanylist/new/get", FLAVOR_WECHAT, AUTH_WECHAT, NULL, NULL, wx_company_list},
-    {"/channels/ec/product/stock/get", "product/stock/get", FLAVOR_WECHAT, AUTH_WECHAT, "product_id", NULL, wx_stock_get},
-    {"/channels/ec/product/stock/update", "product/stock/update", FLAVOR_WECHAT, AUTH_WECHAT, "product_id", NULL, wx_stock_update},
+    {"/channels/ec/order/list/get", "order/list/get", FLAVOR_WECHAT, AUTH_WECHAT, NULL, "next_key",
+     wx_order_list},
+    {"/channels/ec/order/get", "order/get", FLAVOR_WECHAT, AUTH_WECHAT, "order_id", NULL,
+     wx_order_get},
+    {"/channels/ec/order/delivery/send", "order/delivery/send", FLAVOR_WECHAT, AUTH_WECHAT,
+     "order_id", NULL, wx_delivery_send},
+    {"/channels/ec/order/deliverycompanylist/new/get", "order/deliverycompanylist/new/get",
+     FLAVOR_WECHAT, AUTH_WECHAT, NULL, NULL, wx_company_list},
+    {"/channels/ec/product/stock/get", "product/stock/get", FLAVOR_WECHAT, AUTH_WECHAT,
+     "product_id", NULL, wx_stock_get},
+    {"/channels/ec/product/stock/update", "product/stock/update", FLAVOR_WECHAT, AUTH_WECHAT,
+     "product_id", NULL, wx_stock_update},
     {NULL, NULL, FLAVOR_WECHAT, AUTH_NONE, NULL, NULL, NULL},
 };

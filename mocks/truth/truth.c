@@ -15,13 +15,13 @@
 #define TRUTH_MAGIC 0x74727468U
 #define TRUTH_SLOTS_MIN 1024
 
-static const char *const state_names[TS_COUNT] = {
-    "unpaid", "paid", "shipped", "in_transit", "delivered",
-    "completed", "in_cancel", "cancelled", "returned"};
-static const char *const shopee_raw[TS_COUNT] = {
-    "UNPAID", "READY_TO_SHIP", "PROCESSED", "SHIPPED", "TO_CONFIRM_RECEIVE",
-    "COMPLETED", "IN_CANCEL", "CANCELLED", "TO_RETURN"};
-static const char *const wechat_raw[TS_COUNT] = {"10", "20", "30", "30", "30",
+static const char *const state_names[TS_COUNT] = {"unpaid",     "paid",      "shipped",
+                                                  "in_transit", "delivered", "completed",
+                                                  "in_cancel",  "cancelled", "returned"};
+static const char *const shopee_raw[TS_COUNT] = {"UNPAID",    "READY_TO_SHIP",      "PROCESSED",
+                                                 "SHIPPED",   "TO_CONFIRM_RECEIVE", "COMPLETED",
+                                                 "IN_CANCEL", "CANCELLED",          "TO_RETURN"};
+static const char *const wechat_raw[TS_COUNT] = {"10",  "20", "30",  "30", "30",
                                                  "100", "20", "250", "200"};
 static const int wechat_num[TS_COUNT] = {10, 20, 30, 30, 30, 100, 20, 250, 200};
 
@@ -202,7 +202,8 @@ static void listings_init(struct truth *t)
             memset(li, 0, sizeof(*li));
             li->listed = t->sc->catalog[k].stock;
         }
-    memset(t->committed, 0, sizeof(int64_t) * (size_t)(t->sc->sku_count > 0 ? t->sc->sku_count : 1));
+    memset(t->committed, 0,
+           sizeof(int64_t) * (size_t)(t->sc->sku_count > 0 ? t->sc->sku_count : 1));
 }
 
 struct truth *truth_new(const struct scenario *sc, const struct simclock *clock)
@@ -370,7 +371,8 @@ int truth_rebuild_indexes(struct truth *t)
     memset(t->by_waybill.v, 0, t->by_waybill.cap * sizeof(*t->by_waybill.v));
     t->by_id.used = t->by_waybill.used = 0;
     t->watch_n = 0;
-    memset(t->committed, 0, sizeof(int64_t) * (size_t)(t->sc->sku_count > 0 ? t->sc->sku_count : 1));
+    memset(t->committed, 0,
+           sizeof(int64_t) * (size_t)(t->sc->sku_count > 0 ? t->sc->sku_count : 1));
     uint64_t serial_max = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         struct truth_order *o = &t->orders[i];

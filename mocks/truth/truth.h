@@ -41,8 +41,8 @@ enum truth_state {
 enum truth_err {
     TRUTH_OK = 0,
     TRUTH_NOT_FOUND,
-    TRUTH_BAD_STATE,    /* not payable / not shippable / not cancellable */
-    TRUTH_SHIPPED,      /* already shipped */
+    TRUTH_BAD_STATE, /* not payable / not shippable / not cancellable */
+    TRUTH_SHIPPED,   /* already shipped */
     TRUTH_OUT_OF_STOCK,
     TRUTH_WAYBILL_USED, /* the waybill is bound to another order */
     TRUTH_BAD_INPUT,
@@ -158,9 +158,9 @@ void truth_counts(const struct truth *t, struct truth_counts *out);
 /* The truth as JSON lines (INTERFACES.md section 4): orders, then skus, then listings. */
 void truth_dump(const struct truth *t, truth_write_cb write, void *arg);
 
-const char *truth_state_name(enum truth_state s);         /* "paid" */
+const char *truth_state_name(enum truth_state s);                         /* "paid" */
 const char *truth_raw_status(enum platform_flavor f, enum truth_state s); /* "READY_TO_SHIP" */
-int truth_wechat_status(enum truth_state s);              /* 20 */
-int truth_shopee_status_parse(const char *raw);           /* truth state or -1 */
+int truth_wechat_status(enum truth_state s);                              /* 20 */
+int truth_shopee_status_parse(const char *raw);                           /* truth state or -1 */
 
 #endif

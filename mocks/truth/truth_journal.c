@@ -54,9 +54,10 @@ int truth_order_json(const struct truth *t, const struct truth_order *o, int jou
                      int len)
 {
     int n = 0;
-    put(buf, len, &n, "{\"type\":\"order\",\"order_id\":\"%s\",\"shop\":\"%s\",\"flavor\":\"%s\","
-        "\"seq\":%lld,\"buyer\":\"%s\",\"lines\":[", o->id, t->shop_names[o->shop],
-        flavor_name(o->flavor), (long long)o->seq, o->buyer);
+    put(buf, len, &n,
+        "{\"type\":\"order\",\"order_id\":\"%s\",\"shop\":\"%s\",\"flavor\":\"%s\","
+        "\"seq\":%lld,\"buyer\":\"%s\",\"lines\":[",
+        o->id, t->shop_names[o->shop], flavor_name(o->flavor), (long long)o->seq, o->buyer);
     for (int k = 0; k < o->line_count; k++) {
         put(buf, len, &n, "%s{\"sku\":\"%s\",\"qty\":%d", k ? "," : "",
             t->sc->catalog[o->lines[k].sku].sku, o->lines[k].qty);
@@ -110,8 +111,10 @@ void truth_journal_listing(struct truth *t, int shop, int sku)
     if (t->journal == NULL || t->replaying)
         return;
     char line[256];
-    int n = snprintf(line, sizeof(line), "{\"type\":\"listing\",\"shop\":\"%s\",\"sku\":\"%s\","
-                     "\"listed\":%lld}\n", t->shop_names[shop], t->sc->catalog[sku].sku,
+    int n = snprintf(line, sizeof(line),
+                     "{\"type\":\"listing\",\"shop\":\"%s\",\"sku\":\"%s\","
+                     "\"listed\":%lld}\n",
+                     t->shop_names[shop], t->sc->catalog[sku].sku,
                      (long long)truth_listed(t, shop, sku));
     assert(n > 0 && n < (int)sizeof(line));
     journal_write(t, line, (size_t)n);
@@ -159,17 +162,19 @@ static int replay_lines(struct truth *t, struct truth_order *o, const cJSON *doc
         int sku = truth_sku_index(t, str(ln, "sku"));
         if (sku < 0 || o->line_count >= SCENARIO_LINES_PER_ORDER_MAX)
             return -1;
-        o->lines[o->line_count++] = (struct truth_line){
-            .sku = (int16_t)sku, .qty = (int16_t)num(ln, "qty"), .price_fen = (int32_t)num(ln, "price_fen")};
+        o->lines[o->line_count++] = (struct truth_line){.sku = (int16_t)sku,
+                                                        .qty = (int16_t)num(ln, "qty"),
+                                                        .price_fen = (int32_t)num(ln, "price_fen")};
     }
     const cJSON *hist = cJSON_GetObjectItemCaseSensitive(doc, "status_history");
     const cJSON *h;
     o->hist_count = 0;
     cJSON_ArrayForEach(h, hist)
     {
-        int s = truth_state_parse(cJSON_IsString(cJSON_GetArrayItem(h, 0))
-                                      ? cJSON_GetArrayItem(h, 0)->valuestring : "");
-        if (s < 0 || o->hist_count >= TRUTH_HISTORY_MAX || !cJSON_IsNumber(cJSON_GetArrayItem(h, 1)))
+        int s = truth_state_parse(
+            cJSON_IsString(cJSON_GetArrayItem(h, 0)) ? cJSON_GetArrayItem(h, 0)->valuestring : "");
+        if (s < 0 || o->hist_count >= TRUTH_HISTORY_MAX ||
+            !cJSON_IsNumber(cJSON_GetArrayItem(h, 1)))
             return -1;
         o->hist[o->hist_count++] = (struct truth_hist){
             .ms = (int64_t)cJSON_GetArrayItem(h, 1)->valuedouble, .state = (uint8_t)s};
@@ -316,17 +321,20 @@ void truth_dump(const struct truth *t, truth_write_cb write, void *arg)
     }
     for (int k = 0; k < t->sc->sku_count; k++) {
         int64_t initial = t->sc->catalog[k].stock;
-        int n = snprintf(line, sizeof(line), "{\"type\":\"sku\",\"sku\":\"%s\",\"initial\":%lld,"
-                         "\"committed\":%lld,\"available\":%lld}\n", t->sc->catalog[k].sku,
-                         (long long)initial, (long long)t->committed[k],
+        int n = snprintf(line, sizeof(line),
+                         "{\"type\":\"sku\",\"sku\":\"%s\",\"initial\":%lld,"
+                         "\"committed\":%lld,\"available\":%lld}\n",
+                         t->sc->catalog[k].sku, (long long)initial, (long long)t->committed[k],
                          (long long)(initial - t->committed[k]));
         write(arg, line, (size_t)n);
     }
     for (int s = 0; s < t->shop_count; s++)
         for (int k = 0; k < t->sc->sku_count; k++) {
-            int n = snprintf(line, sizeof(line), "{\"type\":\"listing\",\"shop\":\"%s\","
-                             "\"sku\":\"%s\",\"listed\":%lld}\n", t->shop_names[s],
-                             t->sc->catalog[k].sku, (long long)truth_listed(t, s, k));
+            int n =
+                snprintf(line, sizeof(line),
+                         "{\"type\":\"listing\",\"shop\":\"%s\","
+                         "\"sku\":\"%s\",\"listed\":%lld}\n",
+                         t->shop_names[s], t->sc->catalog[k].sku, (long long)truth_listed(t, s, k));
             write(arg, line, (size_t)n);
         }
 }

@@ -79,8 +79,8 @@ static void listing_change(struct truth *t, int shop, int sku, int64_t listed)
     struct listing *li = truth_listing(t, shop, sku);
     if (li->listed == listed)
         return;
-    li->hist[li->hist_pos] = (struct listing_change){.ms = simclock_now_ms(t->clock),
-                                                     .before = li->listed};
+    li->hist[li->hist_pos] =
+        (struct listing_change){.ms = simclock_now_ms(t->clock), .before = li->listed};
     li->hist_pos = (li->hist_pos + 1) % TRUTH_LISTING_HISTORY_MAX;
     if (li->hist_n < TRUTH_LISTING_HISTORY_MAX)
         li->hist_n++;
@@ -161,7 +161,8 @@ enum truth_err truth_place(struct truth *t, int shop, int64_t seq, const char *b
     if (shop < 0 || shop >= t->shop_count || seq < 0 || buyer == NULL ||
         !valid_token(buyer, TRUTH_BUYER_BYTES_MAX))
         return TRUTH_BAD_INPUT;
-    struct truth_order probe = {.shop = (int16_t)shop, .seq = seq,
+    struct truth_order probe = {.shop = (int16_t)shop,
+                                .seq = seq,
                                 .flavor = t->shop_flavors[shop],
                                 .create_ms = simclock_now_ms(t->clock)};
     const struct truth_order *old = assign_id(t, &probe);

@@ -36,7 +36,8 @@
 
 static const char *const scenario_text =
     "{\"name\":\"mockplat-test\",\"seed\":4242,\"sim\":{\"duration_s\":7200,\"time_scale\":1},"
-    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
+    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},{\"id\":\"wx1\",\"flavor\":"
+    "\"wechat\",\"count\":1}],"
     "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
     "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":10},"
     "{\"sku\":\"MUG-02\",\"stock\":100,\"daily_mean_sales\":10}],"
@@ -56,7 +57,8 @@ static int mock_port;
 static char sp_token[64], wx_token[64];
 static int seq_next = 1;
 
-/* --- a tiny HTTP listener for pushes ----------------------------------------------------------- */
+/* --- a tiny HTTP listener for pushes -----------------------------------------------------------
+ */
 
 struct received {
     char target[512];
@@ -111,8 +113,10 @@ static void serve_one(int fd)
         /* Shopee wants 2xx + empty body, WeChat the word success */
         const char *ack = strstr(buf, "/wechat/") != NULL ? "success" : "";
         char reply[256];
-        int len = snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
-                           "Connection: close\r\n\r\n%s", strlen(ack), ack);
+        int len = snprintf(reply, sizeof(reply),
+                           "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+                           "Connection: close\r\n\r\n%s",
+                           strlen(ack), ack);
         ssize_t w = write(fd, reply, (size_t)len);
         (void)w;
     }
@@ -295,7 +299,8 @@ static const char *jstr(const cJSON *o, const char *path)
     char buf[128];
     snprintf(buf, sizeof(buf), "%s", path);
     const cJSON *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur;
+         k = strtok_r(NULL, ".", &save))
         cur = cJSON_GetObjectItemCaseSensitive(cur, k);
     return cJSON_IsString(cur) ? cur->valuestring : NULL;
 }
@@ -305,7 +310,8 @@ static double jnum(const cJSON *o, const char *path)
     char buf[128];
     snprintf(buf, sizeof(buf), "%s", path);
     const cJSON *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur;
+         k = strtok_r(NULL, ".", &save))
         cur = cJSON_GetObjectItemCaseSensitive(cur, k);
     return cJSON_IsNumber(cur) ? cur->valuedouble : -1;
 }
@@ -353,8 +359,10 @@ static struct reply *wx_call(const char *api, const char *body, long timeout_ms)
 static void place(const struct shop_instance *shop, const char *sku, int pay, char *id, int len)
 {
     char body[256];
-    snprintf(body, sizeof(body), "{\"seq\":%d,\"shop\":\"%s\",\"buyer\":\"b%06d\",\"lines\":"
-             "[{\"sku\":\"%s\",\"qty\":1}]}", seq_next, shop->name, seq_next, sku);
+    snprintf(body, sizeof(body),
+             "{\"seq\":%d,\"shop\":\"%s\",\"buyer\":\"b%06d\",\"lines\":"
+             "[{\"sku\":\"%s\",\"qty\":1}]}",
+             seq_next, shop->name, seq_next, sku);
     seq_next++;
     struct reply *r = http("POST", "/__sim/orders", body, 0);
     assert_int_equal(r->status, 200);
@@ -380,8 +388,9 @@ static void tokens_fetch(void)
     snprintf(sp_token, sizeof(sp_token), "%s", jstr(r->json, "access_token"));
     assert_int_equal((int)jnum(r->json, "expire_in"), 14400);
     reply_free(r);
-    snprintf(body, sizeof(body), "{\"grant_type\":\"client_credential\",\"appid\":\"%s\",\"secret\":\"%s\"}",
-             wx.appid, wx.secret);
+    snprintf(body, sizeof(body),
+             "{\"grant_type\":\"client_credential\",\"appid\":\"%s\",\"secret\":\"%s\"}", wx.appid,
+             wx.secret);
     r = http("POST", "/cgi-bin/stable_token", body, 0);
     assert_non_null(jstr(r->json, "access_token"));
     snprintf(wx_token, sizeof(wx_token), "%s", jstr(r->json, "access_token"));
@@ -442,7 +451,8 @@ static int group_setup(void **state)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int fd = mkstemp(scenario_path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, scenario_text, strlen(scenario_text)), (ssize_t)strlen(scenario_text));
+    assert_int_equal(write(fd, scenario_text, strlen(scenario_text)),
+                     (ssize_t)strlen(scenario_text));
     close(fd);
     close(mkstemp(state_path));
     close(mkstemp(fault_log));
@@ -500,9 +510,11 @@ static void test_health_and_auth_errors(void **state)
     reply_free(r);
     snprintf(sp_token, sizeof(sp_token), "%s", saved);
     char url[256];
-    snprintf(url, sizeof(url), "/api/v2/order/get_order_list?partner_id=%lld&timestamp=%lld&sign=%064d"
-             "&access_token=%s&shop_id=%lld", (long long)sp.partner_id,
-             (long long)(simclock_now_ms(&clk) / 1000), 0, sp_token, (long long)sp.shop_id);
+    snprintf(url, sizeof(url),
+             "/api/v2/order/get_order_list?partner_id=%lld&timestamp=%lld&sign=%064d"
+             "&access_token=%s&shop_id=%lld",
+             (long long)sp.partner_id, (long long)(simclock_now_ms(&clk) / 1000), 0, sp_token,
+             (long long)sp.shop_id);
     r = http("GET", url, NULL, 0);
     assert_string_equal(jstr(r->json, "error"), "error_sign");
     reply_free(r);
@@ -572,8 +584,10 @@ static void detail_status(const char *id, char *out, int len)
     char q[128];
     snprintf(q, sizeof(q), "order_sn_list=%s&response_optional_fields=pay_time,item_list", id);
     struct reply *r = sp_call("GET", "order/get_order_detail", q, NULL, 0, 0);
-    const cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(r->json, "response"), "order_list"), 0);
+    const cJSON *o =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(r->json, "response"), "order_list"),
+                           0);
     snprintf(out, len, "%s", o != NULL && jstr(o, "order_status") ? jstr(o, "order_status") : "?");
     reply_free(r);
 }
@@ -581,8 +595,8 @@ static void detail_status(const char *id, char *out, int len)
 static void parcel(const char *waybill, const char *st)
 {
     char body[256];
-    snprintf(body, sizeof(body), "{\"carrier\":\"SF\",\"waybill\":\"%s\",\"state\":\"%s\",\"sim_ms\":0}",
-             waybill, st);
+    snprintf(body, sizeof(body),
+             "{\"carrier\":\"SF\",\"waybill\":\"%s\",\"state\":\"%s\",\"sim_ms\":0}", waybill, st);
     struct reply *r = http("POST", "/__sim/parcel", body, 0);
     assert_int_equal(r->status, 200);
     reply_free(r);
@@ -595,15 +609,20 @@ static void test_shopee_lifecycle(void **state)
     place(&sp, "TEE-01", 1, id, sizeof(id));
     place(&sp, "TEE-01", 1, other, sizeof(other));
     long long now = simclock_now_ms(&clk) / 1000;
-    snprintf(q, sizeof(q), "time_range_field=update_time&time_from=%lld&time_to=%lld&page_size=100"
-             "&response_optional_fields=order_status", now - 600, now + 5);
+    snprintf(q, sizeof(q),
+             "time_range_field=update_time&time_from=%lld&time_to=%lld&page_size=100"
+             "&response_optional_fields=order_status",
+             now - 600, now + 5);
     struct reply *r = sp_call("GET", "order/get_order_list", q, NULL, 0, 0);
     assert_non_null(strstr(r->body, id));
-    assert_false(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(r->json, "response"), "more")));
+    assert_false(cJSON_IsTrue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(r->json, "response"), "more")));
     reply_free(r);
     detail_status(id, status, sizeof(status));
     assert_string_equal(status, "READY_TO_SHIP");
-    snprintf(body, sizeof(body), "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF7444407228423\"}}", id);
+    snprintf(body, sizeof(body),
+             "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF7444407228423\"}}",
+             id);
     r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
     assert_string_equal(jstr(r->json, "error"), "");
     assert_null(cJSON_GetObjectItem(r->json, "response"));
@@ -611,7 +630,9 @@ static void test_shopee_lifecycle(void **state)
     r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
     assert_string_equal(jstr(r->json, "error"), "logistics.package_already_shipped");
     reply_free(r);
-    snprintf(body, sizeof(body), "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF7444407228423\"}}", other);
+    snprintf(body, sizeof(body),
+             "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF7444407228423\"}}",
+             other);
     r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
     assert_non_null(strstr(r->body, "used by other orders"));
     reply_free(r);
@@ -647,19 +668,23 @@ static void test_wechat_lifecycle(void **state)
     char id[32], body[512];
     place(&wx, "MUG-02", 1, id, sizeof(id));
     long long now = simclock_now_ms(&clk) / 1000;
-    snprintf(body, sizeof(body), "{\"create_time_range\":{\"start_time\":%lld,\"end_time\":%lld},\"page_size\":50}",
+    snprintf(body, sizeof(body),
+             "{\"create_time_range\":{\"start_time\":%lld,\"end_time\":%lld},\"page_size\":50}",
              now - 600, now + 5);
     struct reply *r = wx_call("order/list/get", body, 0);
     assert_int_equal((int)jnum(r->json, "errcode"), 0);
-    assert_true(cJSON_IsString(cJSON_GetArrayItem(cJSON_GetObjectItem(r->json, "order_id_list"), 0)));
+    assert_true(
+        cJSON_IsString(cJSON_GetArrayItem(cJSON_GetObjectItem(r->json, "order_id_list"), 0)));
     assert_non_null(strstr(r->body, id));
     reply_free(r);
     snprintf(body, sizeof(body), "{\"order_id\":\"%s\"}", id);
     r = wx_call("order/get", body, 0);
     assert_int_equal((int)jnum(r->json, "order.status"), 20);
     reply_free(r);
-    snprintf(body, sizeof(body), "{\"order_id\":\"%s\",\"delivery_list\":[{\"delivery_id\":\"ZTO\","
-             "\"waybill_id\":\"78636098066239\",\"deliver_type\":1}]}", id);
+    snprintf(body, sizeof(body),
+             "{\"order_id\":\"%s\",\"delivery_list\":[{\"delivery_id\":\"ZTO\","
+             "\"waybill_id\":\"78636098066239\",\"deliver_type\":1}]}",
+             id);
     r = wx_call("order/delivery/send", body, 0);
     assert_int_equal((int)jnum(r->json, "errcode"), 0);
     reply_free(r);
@@ -693,7 +718,8 @@ static void test_pagination(void **state)
     char cursor[96] = "", q[512];
     int seen = 0, pages = 0, more = 1;
     while (more && pages++ < 10) {
-        snprintf(q, sizeof(q), "time_range_field=create_time&time_from=%lld&time_to=%lld&page_size=10&cursor=%s",
+        snprintf(q, sizeof(q),
+                 "time_range_field=create_time&time_from=%lld&time_to=%lld&page_size=10&cursor=%s",
                  from, to, cursor);
         struct reply *r = sp_call("GET", "order/get_order_list", q, NULL, 0, 0);
         const cJSON *resp = cJSON_GetObjectItem(r->json, "response");
@@ -710,7 +736,8 @@ static void test_pagination(void **state)
     }
     assert_int_equal(seen, 25);
     assert_int_equal(pages, 3);
-    snprintf(q, sizeof(q), "time_range_field=create_time&time_from=%lld&time_to=%lld&page_size=10&cursor=1-2",
+    snprintf(q, sizeof(q),
+             "time_range_field=create_time&time_from=%lld&time_to=%lld&page_size=10&cursor=1-2",
              from, to);
     struct reply *r = sp_call("GET", "order/get_order_list", q, NULL, 0, 0);
     assert_string_equal(jstr(r->json, "error"), "error_param");
@@ -744,7 +771,8 @@ static void test_fault_list_kinds(void **state)
 {
     (void)state;
     char id[32], q[96];
-    set_rule("{\"kind\":\"lost_order\",\"target\":\"platform:order/get_order_list\",\"probability\":1}");
+    set_rule(
+        "{\"kind\":\"lost_order\",\"target\":\"platform:order/get_order_list\",\"probability\":1}");
     place(&sp, "TEE-01", 0, id, sizeof(id));
     struct reply *r = list_recent();
     assert_string_equal(jstr(r->json, "error"), "");
@@ -755,7 +783,8 @@ static void test_fault_list_kinds(void **state)
     sleep_ms(300);
     assert_int_equal(count_got(ordersn, NULL), 0); /* its push was dropped too */
     assert_true(log_count(fault_log, "lost_order") >= 2);
-    set_rule("{\"kind\":\"duplicate_order\",\"target\":\"platform:order/get_order_list\",\"probability\":1}");
+    set_rule("{\"kind\":\"duplicate_order\",\"target\":\"platform:order/"
+             "get_order_list\",\"probability\":1}");
     char dup[32];
     place(&sp, "TEE-01", 0, dup, sizeof(dup));
     r = list_recent();
@@ -772,7 +801,8 @@ static void test_fault_list_kinds(void **state)
     char body[96];
     snprintf(body, sizeof(body), "{\"order_id\":\"%s\"}", stale);
     reply_free(http("POST", "/__sim/orders/pay", body, 0));
-    set_rule("{\"kind\":\"stale_cache\",\"target\":\"platform:order/get_order_detail\",\"probability\":1,\"max_age_s\":1}");
+    set_rule("{\"kind\":\"stale_cache\",\"target\":\"platform:order/"
+             "get_order_detail\",\"probability\":1,\"max_age_s\":1}");
     char status[32];
     detail_status(stale, status, sizeof(status));
     assert_string_equal(status, "UNPAID");
@@ -794,11 +824,13 @@ static void test_fault_outage_kinds(void **state)
     assert_int_equal(r->status, 503);
     assert_string_equal(jstr(r->json, "error"), "error_server");
     reply_free(r);
-    set_rule("{\"kind\":\"error\",\"target\":\"platform:logistics/*\",\"probability\":1,\"status\":502}");
+    set_rule("{\"kind\":\"error\",\"target\":\"platform:logistics/"
+             "*\",\"probability\":1,\"status\":502}");
     r = sp_call("GET", "logistics/get_tracking_number", q, NULL, 0, 0);
     assert_int_equal(r->status, 502);
     reply_free(r);
-    set_rule("{\"kind\":\"rate_limit\",\"target\":\"platform:logistics/*\",\"probability\":1,\"rate_per_s\":0.01}");
+    set_rule("{\"kind\":\"rate_limit\",\"target\":\"platform:logistics/"
+             "*\",\"probability\":1,\"rate_per_s\":0.01}");
     int limited = 0;
     for (int i = 0; i < 3; i++) {
         r = sp_call("GET", "logistics/get_tracking_number", q, NULL, 0, 0);
@@ -807,7 +839,8 @@ static void test_fault_outage_kinds(void **state)
         reply_free(r);
     }
     assert_int_equal(limited, 2);
-    set_rule("{\"kind\":\"latency\",\"target\":\"platform:logistics/*\",\"probability\":1,\"dist\":\"fixed\",\"delay_ms\":300}");
+    set_rule("{\"kind\":\"latency\",\"target\":\"platform:logistics/"
+             "*\",\"probability\":1,\"dist\":\"fixed\",\"delay_ms\":300}");
     r = sp_call("GET", "logistics/get_tracking_number", q, NULL, 0, 0);
     assert_int_equal(r->status, 200);
     assert_true(r->seconds >= 0.29);
@@ -833,19 +866,22 @@ static void test_fault_payload_kinds(void **state)
     char id[32], q[96], body[256];
     place(&sp, "TEE-01", 1, id, sizeof(id));
     snprintf(q, sizeof(q), "order_sn_list=%s", id);
-    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/get_order_detail\",\"probability\":1,\"mode\":\"truncated\"}");
+    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/"
+             "get_order_detail\",\"probability\":1,\"mode\":\"truncated\"}");
     struct reply *r = sp_call("GET", "order/get_order_detail", q, NULL, 0, 0);
     assert_int_equal(r->status, 200);
     assert_null(r->json);
     reply_free(r);
-    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/get_order_detail\",\"probability\":1,\"mode\":\"wrong_type\"}");
+    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/"
+             "get_order_detail\",\"probability\":1,\"mode\":\"wrong_type\"}");
     r = sp_call("GET", "order/get_order_detail", q, NULL, 0, 0);
     assert_non_null(strstr(r->body, "\"create_time\":\""));
     reply_free(r);
     char wid[32];
     place(&wx, "MUG-02", 1, wid, sizeof(wid));
     snprintf(body, sizeof(body), "{\"order_id\":\"%s\"}", wid);
-    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/get\",\"probability\":1,\"mode\":\"wrong_type\"}");
+    set_rule("{\"kind\":\"malformed\",\"target\":\"platform:order/"
+             "get\",\"probability\":1,\"mode\":\"wrong_type\"}");
     r = wx_call("order/get", body, 0);
     char bare[64];
     snprintf(bare, sizeof(bare), "\"order_id\":%s", wid); /* 19 digits as a JSON number */
@@ -853,20 +889,24 @@ static void test_fault_payload_kinds(void **state)
     reply_free(r);
     assert_true(log_count(fault_log, "malformed") >= 3);
     /* stock_drift: listed stock drops by drift_units behind the seller's back */
-    set_rule("{\"kind\":\"stock_drift\",\"target\":\"platform:product/*\",\"probability\":1,\"drift_units\":7}");
+    set_rule("{\"kind\":\"stock_drift\",\"target\":\"platform:product/"
+             "*\",\"probability\":1,\"drift_units\":7}");
     r = sp_call("GET", "product/get_model_list", "item_id=800000001", NULL, 0, 0);
-    const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"), 0);
+    const cJSON *m = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"), 0);
     double listed = jnum(m, "stock_info_v2.summary_info.total_available_stock");
     reply_free(r);
     clear_rules();
     r = sp_call("GET", "product/get_model_list", "item_id=800000001", NULL, 0, 0);
-    m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"), 0);
+    m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"),
+                           0);
     assert_true(jnum(m, "stock_info_v2.summary_info.total_available_stock") == listed);
     assert_true(listed == 100 - 7);
     reply_free(r);
     assert_true(log_count(fault_log, "stock_drift") >= 1);
     /* forged_push: a second copy of the push whose signature does not verify */
-    set_rule("{\"kind\":\"forged_push\",\"target\":\"platform:push\",\"probability\":1,\"mode\":\"bad_signature\"}");
+    set_rule("{\"kind\":\"forged_push\",\"target\":\"platform:push\",\"probability\":1,\"mode\":"
+             "\"bad_signature\"}");
     char fid[32], ordersn[64];
     place(&sp, "TEE-01", 0, fid, sizeof(fid));
     clear_rules();
@@ -915,9 +955,11 @@ static void scripted_run(const char *state, const char *flog)
     unlink(flog);
     start_mock_at(state, flog, sc.seed); /* shop credentials derive from the seed */
     tokens_fetch();
-    set_rule("{\"kind\":\"lost_order\",\"target\":\"platform:order/get_order_list\",\"probability\":0.3},"
+    set_rule("{\"kind\":\"lost_order\",\"target\":\"platform:order/"
+             "get_order_list\",\"probability\":0.3},"
              "{\"kind\":\"duplicate_order\",\"target\":\"platform:order/*\",\"probability\":0.3},"
-             "{\"kind\":\"malformed\",\"target\":\"platform:order/get_order_detail\",\"probability\":0.3}");
+             "{\"kind\":\"malformed\",\"target\":\"platform:order/"
+             "get_order_detail\",\"probability\":0.3}");
     seq_next = 5000;
     char ids[20][32];
     for (int i = 0; i < 20; i++)
@@ -941,7 +983,8 @@ static void test_same_seed_same_fault_log(void **state)
     char sp_saved[64], wx_saved[64];
     snprintf(sp_saved, sizeof(sp_saved), "%s", sp_token);
     snprintf(wx_saved, sizeof(wx_saved), "%s", wx_token);
-    const char *st[2] = {"/tmp/shipsim-mp-seed-state-a.jsonl", "/tmp/shipsim-mp-seed-state-b.jsonl"};
+    const char *st[2] = {"/tmp/shipsim-mp-seed-state-a.jsonl",
+                         "/tmp/shipsim-mp-seed-state-b.jsonl"};
     const char *lg[2] = {"/tmp/shipsim-mp-seed-log-a.jsonl", "/tmp/shipsim-mp-seed-log-b.jsonl"};
     char *logs[2];
     for (int run = 0; run < 2; run++) {

@@ -15,16 +15,19 @@
 
 static const char *const scenario_text =
     "{\"name\":\"t\",\"seed\":7,\"sim\":{\"duration_s\":3600,\"time_scale\":1},"
-    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":2},{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
+    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":2},{\"id\":\"wx1\",\"flavor\":"
+    "\"wechat\",\"count\":1}],"
     "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
     "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":100,\"daily_mean_sales\":10}],"
     "\"load\":{\"stages\":[{\"ramp_to_per_s\":1,\"sim_s\":60}]},"
     "\"faults\":["
     "{\"kind\":\"lost_order\",\"target\":\"platform:order/get_order_list\",\"probability\":1},"
-    "{\"kind\":\"maintenance\",\"target\":\"platform:logistics/*\",\"probability\":1,\"shop\":\"sp1\",\"window_s\":[0,60]},"
+    "{\"kind\":\"maintenance\",\"target\":\"platform:logistics/"
+    "*\",\"probability\":1,\"shop\":\"sp1\",\"window_s\":[0,60]},"
     "{\"kind\":\"error\",\"target\":\"platform:*\",\"probability\":0.5,\"attempts\":2},"
     "{\"kind\":\"latency\",\"target\":\"carrier:*\",\"probability\":1,\"delay_ms\":5},"
-    "{\"kind\":\"maintenance\",\"target\":\"platform:order/*\",\"probability\":1,\"window_s\":[3000,3600]}"
+    "{\"kind\":\"maintenance\",\"target\":\"platform:order/"
+    "*\",\"probability\":1,\"window_s\":[3000,3600]}"
     "],\"sla\":{\"ship_within_s\":3600},\"thresholds\":{}}";
 
 struct fixture {
@@ -81,9 +84,11 @@ static void test_target_match(void **state)
 {
     (void)state;
     assert_true(fault_target_match("*", FAULT_SIDE_PLATFORM, "order/get"));
-    assert_true(fault_target_match("platform:order/*", FAULT_SIDE_PLATFORM, "order/get_order_list"));
+    assert_true(
+        fault_target_match("platform:order/*", FAULT_SIDE_PLATFORM, "order/get_order_list"));
     assert_true(fault_target_match("platform:order/*", FAULT_SIDE_PLATFORM, "order/list/get"));
-    assert_false(fault_target_match("platform:order/*", FAULT_SIDE_PLATFORM, "logistics/ship_order"));
+    assert_false(
+        fault_target_match("platform:order/*", FAULT_SIDE_PLATFORM, "logistics/ship_order"));
     assert_false(fault_target_match("carrier:*", FAULT_SIDE_PLATFORM, "order/get"));
     assert_true(fault_target_match("carrier:EXP_*", FAULT_SIDE_CARRIER, "EXP_RECE_CREATE_ORDER"));
     assert_true(fault_target_match("push:*", FAULT_SIDE_PLATFORM, "push"));
@@ -139,7 +144,7 @@ static void test_attempts_and_determinism(void **state)
         }
     }
     assert_true(same);
-    assert_int_equal(hits_later, 0); /* attempts: 2 -> only the first two attempts fail */
+    assert_int_equal(hits_later, 0);       /* attempts: 2 -> only the first two attempts fail */
     assert_in_range(hits_first, 320, 480); /* p = 0.5 over 800 draws */
 }
 

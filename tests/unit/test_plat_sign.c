@@ -27,7 +27,8 @@ static void test_shopee_base_string(void **state)
 {
     (void)state;
     const char *key = "test-partner-key";
-    const char *base = "2001887/api/v2/shop/get_shop_info165571443159777174636562737266615546704c6d14701711";
+    const char *base =
+        "2001887/api/v2/shop/get_shop_info165571443159777174636562737266615546704c6d14701711";
     char want[SIGN_HEX_BYTES], got[SIGN_HEX_BYTES];
     sign_hmac_sha256_hex(key, base, strlen(base), want);
     sign_shopee_request(key, 2001887, "/api/v2/shop/get_shop_info", 1655714431,

@@ -15,7 +15,8 @@
 
 static const char *const scenario_text =
     "{\"name\":\"t\",\"seed\":11,\"sim\":{\"duration_s\":3600,\"time_scale\":1},"
-    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
+    "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},{\"id\":\"wx1\",\"flavor\":"
+    "\"wechat\",\"count\":1}],"
     "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
     "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":10,\"daily_mean_sales\":10},"
     "{\"sku\":\"MUG-02\",\"stock\":1000,\"daily_mean_sales\":10}],"
@@ -163,7 +164,8 @@ static void test_stock_reservation(void **state)
     int existed = 0;
     assert_int_equal(truth_place(f->t, 0, 1, "b1", &line, 1, &o, &existed), TRUTH_OUT_OF_STOCK);
     assert_int_equal(truth_listed(f->t, 0, 0), 10);
-    struct truth_line two[2] = {{.sku = 0, .qty = 6, .price_fen = 1}, {.sku = 0, .qty = 5, .price_fen = 1}};
+    struct truth_line two[2] = {{.sku = 0, .qty = 6, .price_fen = 1},
+                                {.sku = 0, .qty = 5, .price_fen = 1}};
     assert_int_equal(truth_place(f->t, 0, 1, "b1", two, 2, &o, &existed), TRUTH_OUT_OF_STOCK);
     line.qty = 10;
     assert_int_equal(truth_place(f->t, 0, 1, "b1", &line, 1, &o, &existed), TRUTH_OK);
@@ -177,7 +179,8 @@ static void test_stock_reservation(void **state)
     assert_int_equal(truth_set_listed(f->t, 0, 0, -1), TRUTH_BAD_INPUT);
     assert_int_equal(truth_set_listed(f->t, 0, 0, 4), TRUTH_OK);
     assert_int_equal(truth_listed(f->t, 0, 0), 4);
-    assert_int_equal(truth_place(f->t, 0, 2, "bad buyer!", &line, 1, &o, &existed), TRUTH_BAD_INPUT);
+    assert_int_equal(truth_place(f->t, 0, 2, "bad buyer!", &line, 1, &o, &existed),
+                     TRUTH_BAD_INPUT);
 }
 
 static void test_waybill_bound_once(void **state)
@@ -203,7 +206,8 @@ static int walk(struct fixture *f, int by_update, int page, uint32_t mask, int *
     while (more && pages++ < 1000) {
         const struct truth_order *out[16];
         uint64_t next = 0;
-        int got = truth_list(f->t, 0, by_update, 0, INT64_MAX, mask, cursor, out, page, &next, &more);
+        int got =
+            truth_list(f->t, 0, by_update, 0, INT64_MAX, mask, cursor, out, page, &next, &more);
         assert_true(got <= page);
         for (int i = 0; i < got; i++) {
             int64_t ms = by_update ? out[i]->update_ms : out[i]->create_ms;
@@ -296,8 +300,10 @@ static void test_journal_replay_and_dump(void **state)
     truth_dump(f->t, dump_write, one);
     assert_non_null(strstr(one->text, "\"state\":\"shipped\""));
     assert_non_null(strstr(one->text, "\"waybill\":\"SF77\",\"carrier\":null,\"ship_calls\":1"));
-    assert_non_null(strstr(one->text, "{\"type\":\"sku\",\"sku\":\"MUG-02\",\"initial\":1000,\"committed\":2,\"available\":998}"));
-    assert_non_null(strstr(one->text, "{\"type\":\"listing\",\"shop\":\"wx1-1\",\"sku\":\"TEE-01\",\"listed\":6}"));
+    assert_non_null(strstr(one->text, "{\"type\":\"sku\",\"sku\":\"MUG-02\",\"initial\":1000,"
+                                      "\"committed\":2,\"available\":998}"));
+    assert_non_null(strstr(
+        one->text, "{\"type\":\"listing\",\"shop\":\"wx1-1\",\"sku\":\"TEE-01\",\"listed\":6}"));
     /* a second store replays the journal (as after SIGKILL) and dumps the same truth */
     struct truth *t2 = truth_new(&f->sc, &f->clock);
     assert_non_null(t2);
