@@ -165,6 +165,8 @@ static void set_callback(struct plat *p, struct evhttp_request *req, const cJSON
     if (text != NULL)
         truth_journal_aux(p->truth, text);
     free(text);
+    if (p->shops[s].si.flavor == FLAVOR_WECHAT)
+        push_verify_url(p->push, s);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "shop", shop);
     cJSON_AddStringToObject(root, "url", url);
@@ -231,6 +233,8 @@ static void stats(struct plat *p, struct evhttp_request *req)
     cJSON_AddNumberToObject(pu, "failed", (double)pc.failed);
     cJSON_AddNumberToObject(pu, "lost", (double)pc.lost);
     cJSON_AddNumberToObject(pu, "forged", (double)pc.forged);
+    cJSON_AddNumberToObject(pu, "url_checks_ok", (double)pc.url_checks_ok);
+    cJSON_AddNumberToObject(pu, "url_checks_failed", (double)pc.url_checks_failed);
     control_json(req, 200, root);
 }
 

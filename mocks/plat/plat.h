@@ -58,6 +58,7 @@ struct plat_shop {
     double bucket;           /* rate_limit token bucket, requests */
     int64_t bucket_ns;       /* last refill, monotonic */
     uint64_t lost_confirmed; /* Shopee lost pushes up to this message id were consumed */
+    char echostr[24];        /* WeChat URL check in flight: the string the callback must echo */
 };
 
 struct plat_stat {
@@ -166,7 +167,11 @@ void push_free(struct push_queue *q);
 void push_order_changed(void *arg, const struct truth_order *o, enum truth_state prev);
 struct push_counts {
     uint64_t sent, acked, failed, lost, dropped, forged;
+    uint64_t url_checks_ok, url_checks_failed; /* WeChat GET echostr checks */
 };
+/* WeChat: the GET ?signature&timestamp&nonce&echostr check of a newly registered callback
+ * (API.md 2.4). Fire and forget: the outcome is logged and counted; pushes go out either way. */
+void push_verify_url(struct push_queue *q, int shop);
 void push_get_counts(const struct push_queue *q, struct push_counts *out);
 /* Shopee lost-push store: up to max unconsumed messages of this partner (and older than 3
  * sim-days dropped), as cJSON items appended to list; returns the last id and sets *more. */

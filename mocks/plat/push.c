@@ -517,3 +517,49 @@ void push_order_changed(void *arg, const struct truth_order *o, enum truth_state
     if (o->state == TS_SHIPPED && prev != TS_SHIPPED)
         emit(q, o, 4, NULL, NULL);
 }
+
+/* ---- WeChat URL check ---------------------------------------------------------------------- */
+
+static void url_check_done(const struct http_response *resp, void *arg)
+{
+    struct push_queue *q = arg;
+    /* the answer names no shop: find the check whose echostr came back */
+    int matched = -1;
+    for (int i = 0; i < q->p->shop_count && matched < 0; i++) {
+        struct plat_shop *s = &q->p->shops[i];
+        if (s->echostr[0] != '\0' && resp->error == HTTPC_OK && resp->status == 200 &&
+            resp->body_len == strlen(s->echostr) &&
+            memcmp(resp->body, s->echostr, resp->body_len) == 0)
+            matched = i;
+    }
+    if (matched >= 0) {
+        q->p->shops[matched].echostr[0] = '\0';
+        q->counts.url_checks_ok++;
+        log_info("push: %s callback passed the URL check", q->p->shops[matched].si.name);
+        return;
+    }
+    q->counts.url_checks_failed++;
+    log_warn("push: a WeChat callback failed the URL check (status %ld, %s)", resp->status,
+             http_error_name(resp->error));
+}
+
+void push_verify_url(struct push_queue *q, int shop)
+{
+    struct plat_shop *s = &q->p->shops[shop];
+    assert(s->si.flavor == FLAVOR_WECHAT);
+    char ts[24], nonce[24], sig[SHA1_HEX_BYTES], url[PUSH_URL_BYTES_MAX];
+    snprintf(ts, sizeof(ts), "%lld", (long long)(simclock_now_ms(&q->p->clock) / 1000));
+    snprintf(nonce, sizeof(nonce), "%llu",
+             (unsigned long long)(hash_mix64(q->p->sc.seed ^ ++q->nonce) % 10000000000ULL));
+    snprintf(s->echostr, sizeof(s->echostr), "%llu",
+             (unsigned long long)(hash_mix64(q->nonce ^ 0x6563686fULL) % 100000000000000ULL));
+    const char *parts[3] = {s->si.push_token, ts, nonce};
+    sign_wechat(parts, 3, sig);
+    snprintf(url, sizeof(url), "%s%csignature=%s&timestamp=%s&nonce=%s&echostr=%s", s->callback_url,
+             strchr(s->callback_url, '?') ? '&' : '?', sig, ts, nonce, s->echostr);
+    struct http_request req = {.method = "GET", .url = url, .timeout_ms = PUSH_TIMEOUT_MS};
+    if (http_client_send(q->p->client, &req, url_check_done, q) != 0) {
+        q->counts.url_checks_failed++;
+        s->echostr[0] = '\0';
+    }
+}

@@ -110,8 +110,12 @@ static void serve_one(int fd)
     }
     if (hdr_end != NULL) {
         record_request(buf, hdr_end + 4);
-        /* Shopee wants 2xx + empty body, WeChat the word success */
+        /* Shopee wants 2xx + empty body, WeChat the word success; a URL check its echostr */
         const char *ack = strstr(buf, "/wechat/") != NULL ? "success" : "";
+        char echo[64] = "";
+        const char *e = strstr(buf, "echostr=");
+        if (strncmp(buf, "GET ", 4) == 0 && e != NULL && sscanf(e + 8, "%63[0-9]", echo) == 1)
+            ack = echo;
         char reply[256];
         int len = snprintf(reply, sizeof(reply),
                            "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
@@ -704,6 +708,7 @@ static void test_wechat_lifecycle(void **state)
     assert_true(wait_got(num, "channels_ec_order_confirm", 1));
     r = http("GET", "/__sim/stats", NULL, 0);
     assert_true(jnum(r->json, "pushes.acked") >= 8);
+    assert_true(jnum(r->json, "pushes.url_checks_ok") >= 1); /* the GET echostr check */
     reply_free(r);
 }
 
