@@ -21,7 +21,7 @@
 
 #define PUSH_ATTEMPTS_MAX 5
 #define PUSH_TIMEOUT_MS 5000         /* WeChat wants the ack within 5 s */
-#define PUSH_LIVE_MAX 200000         /* pushes waiting or in flight */
+#define PUSH_LIVE_MAX 50000          /* pushes waiting or in flight (about 3.5 KB each) */
 #define PUSH_LOST_MAX 100000         /* lost-push store, oldest dropped first */
 #define PUSH_LOST_KEEP_S (3 * 86400) /* Shopee keeps lost pushes 3 days */
 #define PUSH_BODY_BYTES_MAX 1024
