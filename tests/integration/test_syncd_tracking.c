@@ -136,11 +136,84 @@ static void garbled_tracking(void **state)
     assert_true(garbled_seen);
 }
 
+/* Stall ladder steps per (order, kind): how many fired and how many fired twice. */
+static void ladder_counts(struct world *w, int *steps, int *twice)
+{
+    char *text = NULL, *save = NULL;
+    static char seen[2048][64];
+    int n = 0;
+    *steps = *twice = 0;
+    assert_int_equal(http("GET", w->syncd.port, "/__evidence", NULL, &text), 200);
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *kind = cJSON_GetObjectItem(o, "kind");
+        const cJSON *order = cJSON_GetObjectItem(o, "order_id");
+        if (cJSON_IsString(kind) && strncmp(kind->valuestring, "stall_", 6) == 0 &&
+            cJSON_IsString(order)) {
+            char key[64];
+            snprintf(key, sizeof(key), "%.30s|%.20s", order->valuestring, kind->valuestring);
+            for (int k = 0; k < n; k++) {
+                *twice += strcmp(seen[k], key) == 0;
+            }
+            if (n < 2048) {
+                snprintf(seen[n++], sizeof(seen[0]), "%s", key);
+            }
+            (*steps)++;
+        }
+        cJSON_Delete(o);
+    }
+    free(text);
+}
+
+static int reminders(struct world *w)
+{
+    cJSON *parcels = carrier_parcels(w);
+    const cJSON *p;
+    int n = 0;
+    cJSON_ArrayForEach(p, parcels)
+    {
+        const cJSON *r = cJSON_GetObjectItem(p, "reminders");
+        n += cJSON_IsNumber(r) ? (int)r->valuedouble : 0;
+    }
+    cJSON_Delete(parcels);
+    return n;
+}
+
+/* Stalled parcels: the ladder's steps fire, each at most once per order, and the 2 h reminder
+ * reaches the carrier. */
+static void tracking_stall(void **state)
+{
+    (void)state;
+    struct world w;
+    char ids[20][40];
+    t_scale = "2000";
+    start_world(&w, FAULT("tracking_stall", "carrier:*", ",\"duration_s\":18000"));
+    int paid = place_orders(&w, 0, 20, ids);
+    assert_int_equal(wait_shipped(&w, paid).shipped, paid);
+    int steps = 0, twice = 0, sent = 0;
+    for (int waited = 0; waited < TRACK_WAIT_MS; waited += 500) {
+        ladder_counts(&w, &steps, &twice);
+        sent = reminders(&w);
+        if (steps >= 4 && sent > 0 && compare(&w).delivered >= paid) {
+            break;
+        }
+        usleep(500 * 1000);
+    }
+    fprintf(stderr, "stall: ladder steps %d, twice %d, reminders at the carrier %d\n", steps,
+            twice, sent);
+    stop_world(&w);
+    assert_true(steps >= 2);
+    assert_int_equal(twice, 0);
+    assert_true(sent > 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(garbled_tracking, teardown),
+        cmocka_unit_test_teardown(tracking_stall, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
