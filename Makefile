@@ -214,6 +214,7 @@ test-valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=$(VG_BUILD) BIN=$(VG_BUILD)/bin OPT="-O1 -g" all \
 	  $(patsubst $(BUILD)/%,$(VG_BUILD)/%,$(UNIT_BINS))
 	@bash tests/valgrind/run.sh $(VG_BUILD)
+# (a build error fails the target before valgrind runs; run.sh also fails on any missing binary)
 
 # --- hygiene ----------------------------------------------------------------------------------
 ALL_C := $(shell find sim mocks tests -name '*.[ch]' 2>/dev/null)
