@@ -977,6 +977,20 @@ static void scripted_run(const char *state, const char *flog)
             reply_free(sp_call("GET", "order/get_order_detail", q, NULL, 0, 0));
         }
     }
+    /* no callback registered here: every Shopee push not dropped went to the lost-push store */
+    struct reply *r = sp_call("GET", "push/get_lost_push_message", NULL, NULL, 1, 0);
+    const cJSON *resp = cJSON_GetObjectItem(r->json, "response");
+    int lost = cJSON_GetArraySize(cJSON_GetObjectItem(resp, "push_message_list"));
+    assert_in_range(lost, 1, 100);
+    char body[96];
+    snprintf(body, sizeof(body), "{\"last_message_id\":%.0f}", jnum(resp, "last_message_id"));
+    reply_free(r);
+    reply_free(sp_call("POST", "push/confirm_consumed_lost_push_message", NULL, body, 1, 0));
+    r = sp_call("GET", "push/get_lost_push_message", NULL, NULL, 1, 0);
+    resp = cJSON_GetObjectItem(r->json, "response");
+    int left = cJSON_GetArraySize(cJSON_GetObjectItem(resp, "push_message_list"));
+    assert_true(lost == 100 ? left > 0 : left == 0);
+    reply_free(r);
     stop_mock(SIGTERM);
 }
 
