@@ -60,16 +60,20 @@ static int fetch(struct run_ctx *rc, struct proc *p, const char *path, const cha
 
 static int collect(struct run_ctx *rc, const struct paths *p)
 {
-    int rc_ = fetch(rc, rc->plat, "/__sim/truth", p->truth_plat);
-    rc_ = rc_ == 0 ? fetch(rc, rc->carrier, "/__sim/truth", p->truth_carrier) : -1;
+    /* The clock keeps running while we download (a wall second is minutes of sim time), so
+     * syncd goes first: everything it stored has happened by the time the truth is dumped, and a
+     * tracking event that arrives in between is not mistaken for one the core made up. */
+    int rc_ = 0;
     if (rc->syncd != NULL) {
-        rc_ = rc_ == 0 ? fetch(rc, rc->syncd, "/__state", p->state) : -1;
+        rc_ = fetch(rc, rc->syncd, "/__state", p->state);
         rc_ = rc_ == 0 ? fetch(rc, rc->syncd, "/__evidence", p->evidence) : -1;
     } else {
         FILE *f = fopen(p->evidence, "w"); /* external SUT: no journal, an empty file */
         if (f != NULL)
             fclose(f);
     }
+    rc_ = rc_ == 0 ? fetch(rc, rc->carrier, "/__sim/truth", p->truth_carrier) : -1;
+    rc_ = rc_ == 0 ? fetch(rc, rc->plat, "/__sim/truth", p->truth_plat) : -1;
     FILE *f = fopen(p->faults_runner, "w");
     for (int i = 0; f != NULL && i < rc->crash_line_count; i++)
         fprintf(f, "%s\n", rc->crash_lines[i]);
