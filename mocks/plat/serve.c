@@ -565,8 +565,9 @@ void plat_stock_drift(struct plat_req *r, int sku)
     if (f == NULL)
         return;
     int64_t before = truth_listed(r->p->truth, r->shop, sku);
-    int64_t units = f->drift_units != 0 ? f->drift_units : 1;
-    int64_t after = before - units < 0 ? 0 : before - units;
+    /* drift_units is the signed change (the loader's default -5 takes 5 units away) */
+    int64_t units = f->drift_units != 0 ? f->drift_units : -1;
+    int64_t after = before + units < 0 ? 0 : before + units;
     if (after == before || truth_set_listed(r->p->truth, r->shop, sku, after) != TRUTH_OK)
         return; /* nothing to change: not a fault on the wire */
     fault_record(r->p->faults, f, &c, "listed stock %lld -> %lld behind the seller's back",

@@ -893,9 +893,9 @@ static void test_fault_payload_kinds(void **state)
     assert_non_null(strstr(r->body, bare));
     reply_free(r);
     assert_true(log_count(fault_log, "malformed") >= 3);
-    /* stock_drift: listed stock drops by drift_units behind the seller's back */
+    /* stock_drift: listed stock changes by drift_units (-7) behind the seller's back */
     set_rule("{\"kind\":\"stock_drift\",\"target\":\"platform:product/"
-             "*\",\"probability\":1,\"drift_units\":7}");
+             "*\",\"probability\":1,\"drift_units\":-7}");
     r = sp_call("GET", "product/get_model_list", "item_id=800000001", NULL, 0, 0);
     const cJSON *m = cJSON_GetArrayItem(
         cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"), 0);
