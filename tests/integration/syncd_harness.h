@@ -458,6 +458,7 @@ static int surplus_live(struct world *w)
 {
     char *text = NULL, *save = NULL;
     static char refs[4096][40];
+    static char whole[4096][320];
     int n = 0, surplus = 0;
     assert_int_equal(http("GET", w->carrier.port, "/__sim/truth", NULL, &text), 200);
     for (char *line = strtok_r(text, "\n", &save); line != NULL;
@@ -475,8 +476,14 @@ static int surplus_live(struct world *w)
                 *r = '\0';
             }
             for (int k = 0; k < n; k++) {
-                surplus += strcmp(refs[k], id) == 0;
+                if (strcmp(refs[k], id) == 0) {
+                    surplus++;
+                    if (getenv("SHIPSIM_KEEP") != NULL) {
+                        fprintf(stderr, "surplus live: %s\n  and: %s\n", line, whole[k]);
+                    }
+                }
             }
+            snprintf(whole[n], sizeof(whole[0]), "%s", line);
             snprintf(refs[n++], sizeof(refs[0]), "%s", id);
         }
         cJSON_Delete(o);
