@@ -149,3 +149,32 @@ for p in glob.glob("tests/fixtures/check/truth-carrier.jsonl"):
 
 for s in ["hdr1 0", "hdr1 3 5:1 100:2", "hdr1 1 2000:1", "hdr1 2 0:1 1:1", "hdr2 1 1:1"]:
     put("common_hdr", s)
+
+for s in [b"\x00\x001700000000000", b"\x00\x001700000000", b"\x01\x00ORD-2208A_1.x:y",
+          b"\x02\x00http://127.0.0.1:8080/cb", b"\x02\x00http://localhost/cb",
+          b"\x02\x00http://127.0.0.1.evil.com/x",
+          b'\x03\x00{"orderId":"A1"}\n1700000000000\ncheckword', b'\x03\x01{"a":"b c*~"}\n1\nk',
+          "\x04\x01快件到达【深圳华南中转场】".encode(), b"\x04\x02SF1234567890123",
+          b"\x05\x00a b+c%"]:
+    put("carrier_wire", s)
+
+# fuzz_carrier_http: byte 0 kind (0 SF, 1 query, 2 subscribe, 3 raw), byte 1 carrier/service.
+create = {"orderId": "ORD-1", "language": "zh-CN", "expressTypeId": 1, "payMethod": 1,
+          "cargoDetails": [{"name": "T-shirt", "count": 1}],
+          "contactInfoList": [{"contactType": 1, "contact": "A", "tel": "1", "address": "x"},
+                              {"contactType": 2, "contact": "B", "tel": "2", "address": "y"}]}
+sf_msgs = [(0, create), (3, {"orderId": "ORD-1", "searchType": 1}),
+           (6, {"orderId": "ORD-1", "dealType": 2}),
+           (9, {"trackingType": 1, "trackingNumber": ["SF1234567890123"], "language": "0"}),
+           (12, {"waybillNo": "SF1234567890123"}), (15, {"x": 1})]
+for sel, msg in sf_msgs:
+    put("carrier_http", bytes([0, sel]) + json.dumps(msg, ensure_ascii=False).encode())
+    put("carrier_http", bytes([0, sel + 1]) + json.dumps(msg).encode())
+put("carrier_http", b"\x01\x00" + json.dumps({"com": "shunfeng", "num": "SF1234567890123",
+                                                 "phone": "", "resultv2": "1"}).encode())
+put("carrier_http", b"\x02\x00" + json.dumps({"company": "shunfeng", "number": "SF1234567890123",
+                                                 "key": "k", "parameters": {
+                                                     "callbackurl": "http://example.invalid/cb",
+                                                     "salt": "s", "resultv2": "1"}}).encode())
+put("carrier_http", b"\x03\x00Host: x\r\nContent-Length: 5\r\n\r\na=b&c")
+put("carrier_http", b"\x03\x00Host: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\na=b\r\n0\r\n\r\n")
