@@ -185,7 +185,9 @@ int main(int argc, char **argv)
     log_info("stopping");
     rc = 0;
 out:
-    http_server_free(srv);
+    p->stopping = 1;
+    http_server_free(srv); /* frees the connections and requests of held calls too */
+    plat_release_held(p);
     plat_teardown(p);
     if (p->base != NULL)
         event_base_free(p->base);

@@ -81,7 +81,9 @@ struct plat {
     struct plat_stat stats[PLAT_ENDPOINTS_MAX];
     int stat_count;
     uint64_t request_serial;
-    int64_t next_seq; /* for /__sim/orders without a seq */
+    int64_t next_seq;      /* for /__sim/orders without a seq */
+    struct plat_req *held; /* requests held by latency/timeout/reset, freed at shutdown */
+    int stopping;          /* set before evhttp_free: closing connections free their requests */
     struct event *tick;
 };
 
@@ -115,11 +117,14 @@ struct plat_req {
     const struct fault_rule *malformed;
     struct event *timer;
     int hold_drop; /* when the held request's timer fires: 1 drop the connection, 0 answer */
+    struct plat_req *held_prev, *held_next;
     char request_id[33];
 };
 
 /* serve.c */
 void plat_dispatch(struct evhttp_request *req, void *arg);
+/* Free the requests still held when the loop stopped (after evhttp_free freed their requests). */
+void plat_release_held(struct plat *p);
 /* Send root (consumed) as the answer and free r. Applies a pending malformed fault. */
 void plat_reply(struct plat_req *r, int status, cJSON *root, int is_error);
 void plat_reply_raw(struct plat_req *r, int status, const char *content_type, const char *body,

@@ -393,12 +393,37 @@ static void hold_closed_cb(struct evhttp_connection *conn, void *arg)
     struct plat_req *r = arg;
     assert(r->conn == conn);
     r->conn = NULL; /* evhttp detached the unanswered request; the timer releases it */
+    if (r->p->stopping)
+        r->req = NULL; /* evhttp_free is freeing the connection with its request */
+}
+
+static void held_unlink(struct plat_req *r)
+{
+    if (r->held_prev != NULL)
+        r->held_prev->held_next = r->held_next;
+    else
+        r->p->held = r->held_next;
+    if (r->held_next != NULL)
+        r->held_next->held_prev = r->held_prev;
+    r->held_prev = r->held_next = NULL;
+}
+
+void plat_release_held(struct plat *p)
+{
+    while (p->held != NULL) {
+        struct plat_req *r = p->held;
+        held_unlink(r);
+        if (r->req != NULL && r->conn == NULL)
+            evhttp_request_free(r->req); /* detached when its client left; nobody else frees it */
+        req_free(r);
+    }
 }
 
 static void hold_fire_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct plat_req *r = arg;
     assert(r->timer != NULL);
+    held_unlink(r);
     event_free(r->timer);
     r->timer = NULL;
     if (r->conn != NULL)
@@ -422,6 +447,10 @@ static void hold(struct plat_req *r, double ms, int drop)
     }
     if (r->conn != NULL)
         evhttp_connection_set_closecb(r->conn, hold_closed_cb, r);
+    r->held_next = r->p->held;
+    if (r->p->held != NULL)
+        r->p->held->held_prev = r;
+    r->p->held = r;
     if (ms < 0)
         ms = 0;
     struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
