@@ -89,7 +89,12 @@ static struct track_tally compare(struct world *w)
             {
                 n++;
                 t.events++;
-                t.foreign_events += parcel == NULL || !true_event(parcel, ev);
+                if (parcel == NULL || !true_event(parcel, ev)) {
+                    char *e = cJSON_PrintUnformatted(ev);
+                    fprintf(stderr, "not a true event of %s: %s\n", wb->valuestring, e);
+                    cJSON_free(e);
+                    t.foreign_events++;
+                }
             }
             if (strcmp(st->valuestring, "delivered") == 0 && parcel != NULL) {
                 t.delivered++;
@@ -122,6 +127,13 @@ static void garbled_tracking(void **state)
             break;
         }
         usleep(500 * 1000);
+    }
+    /* The carrier's truth lists an event only once its clock has passed it, which can trail
+     * what it already sent by a moment; a stored garbled event would never go away, so compare
+     * again a few times before judging. */
+    for (int k = 0; k < 10 && (t.foreign_events > 0 || t.incomplete > 0); k++) {
+        usleep(300 * 1000);
+        t = compare(&w);
     }
     fprintf(stderr,
             "tracking: orders %d delivered %d events %d foreign %d complete %d "
@@ -200,8 +212,8 @@ static void tracking_stall(void **state)
         }
         usleep(500 * 1000);
     }
-    fprintf(stderr, "stall: ladder steps %d, twice %d, reminders at the carrier %d\n", steps,
-            twice, sent);
+    fprintf(stderr, "stall: ladder steps %d, twice %d, reminders at the carrier %d\n", steps, twice,
+            sent);
     stop_world(&w);
     assert_true(steps >= 2);
     assert_int_equal(twice, 0);
