@@ -117,6 +117,8 @@ static void place_order(struct plat *p, struct evhttp_request *req, const cJSON 
     case TRUTH_BAD_INPUT: return control_error(req, 400, "bad_request", "buyer or seq invalid");
     default: return control_error(req, 503, "full", "order store full");
     }
+    if (!existed)
+        plat_drift_on_order(p, o);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "order_id", o->id);
     cJSON_AddNumberToObject(root, "create_ms", (double)o->create_ms);

@@ -144,6 +144,8 @@ const char *plat_shop_name(const struct plat *p, int shop);
 /* Age in sim ms of a stale snapshot when a stale_cache rule fires for key, else 0. */
 int64_t plat_stale_age_ms(struct plat_req *r, const char *key, const struct fault_rule **rule,
                           struct fault_ctx *ctx);
+/* stock_drift when an order is placed (keyed on the order id). */
+void plat_drift_on_order(struct plat *p, const struct truth_order *o);
 /* Apply stock_drift rules to one listing as it is read. */
 void plat_stock_drift(struct plat_req *r, int sku);
 /* Data faults on a list page: returns 0 (keep), 1 (drop: lost_order), 2 (repeat: duplicate). */

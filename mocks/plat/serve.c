@@ -603,6 +603,30 @@ void plat_stock_drift(struct plat_req *r, int sku)
                  (long long)before, (long long)after);
 }
 
+/* stock_drift at an order placement: a sale outside the platform (another channel, a manual
+ * edit) moves the listing of the order's first SKU on that shop, keyed on the order id, so the
+ * drift happens whether or not the core reads stock. */
+void plat_drift_on_order(struct plat *p, const struct truth_order *o)
+{
+    if (!fault_engine_has_kind(p->faults, FAULT_STOCK_DRIFT))
+        return;
+    const char *endpoint =
+        o->flavor == FLAVOR_SHOPEE ? "product/get_model_list" : "product/stock/get";
+    struct fault_ctx c = {.endpoint = endpoint, .shop = plat_shop_name(p, o->shop), .key = o->id};
+    c.attempt = fault_next_attempt(p->faults, "product#order_drift", o->id);
+    const struct fault_rule *f = fault_decide(p->faults, FAULT_STOCK_DRIFT, &c);
+    if (f == NULL)
+        return;
+    int sku = o->lines[0].sku;
+    int64_t before = truth_listed(p->truth, o->shop, sku);
+    int64_t units = f->drift_units != 0 ? f->drift_units : -1;
+    int64_t after = before + units < 0 ? 0 : before + units;
+    if (after == before || truth_set_listed(p->truth, o->shop, sku, after) != TRUTH_OK)
+        return;
+    fault_record(p->faults, f, &c, "listed %s %lld -> %lld behind the seller's back",
+                 p->sc.catalog[sku].sku, (long long)before, (long long)after);
+}
+
 int plat_list_fault(struct plat_req *r, const char *order_id)
 {
     struct fault_engine *fe = r->p->faults;

@@ -893,6 +893,12 @@ static void test_fault_payload_kinds(void **state)
     assert_non_null(strstr(r->body, bare));
     reply_free(r);
     assert_true(log_count(fault_log, "malformed") >= 3);
+}
+
+static void test_fault_stock_drift(void **state)
+{
+    (void)state;
+    struct reply *r;
     /* stock_drift: listed stock changes by drift_units (-7) behind the seller's back */
     set_rule("{\"kind\":\"stock_drift\",\"target\":\"platform:product/"
              "*\",\"probability\":1,\"drift_units\":-7}");
@@ -908,7 +914,23 @@ static void test_fault_payload_kinds(void **state)
     assert_true(jnum(m, "stock_info_v2.summary_info.total_available_stock") == listed);
     assert_true(listed == 100 - 7);
     reply_free(r);
+    /* and at an order placement, keyed on the order: its SKU's listing moves on top of the sale */
+    set_rule("{\"kind\":\"stock_drift\",\"target\":\"platform:product/"
+             "*\",\"probability\":1,\"drift_units\":-7}");
+    char did[32];
+    place(&sp, "MUG-02", 0, did, sizeof(did));
+    clear_rules();
+    r = sp_call("GET", "product/get_model_list", "item_id=800000001", NULL, 0, 0);
+    m = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "response"), "model"),
+                           0);
+    assert_true(jnum(m, "stock_info_v2.summary_info.total_available_stock") == 100 - 7 - 1 - 7);
+    reply_free(r);
     assert_true(log_count(fault_log, "stock_drift") >= 1);
+}
+
+static void test_fault_forged_push(void **state)
+{
+    (void)state;
     /* forged_push: a second copy of the push whose signature does not verify */
     set_rule("{\"kind\":\"forged_push\",\"target\":\"platform:push\",\"probability\":1,\"mode\":"
              "\"bad_signature\"}");
@@ -1060,6 +1082,8 @@ int main(void)
         cmocka_unit_test(test_fault_list_kinds),
         cmocka_unit_test(test_fault_outage_kinds),
         cmocka_unit_test(test_fault_payload_kinds),
+        cmocka_unit_test(test_fault_stock_drift),
+        cmocka_unit_test(test_fault_forged_push),
         cmocka_unit_test(test_kill_restart_keeps_truth),
         cmocka_unit_test(test_same_seed_same_fault_log),
     };
