@@ -239,6 +239,14 @@ static void write_config(struct world *w)
     cJSON_AddStringToObject(tr, "salt", ta.salt);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", w->syncd_port);
     cJSON_AddStringToObject(root, "push_base_url", url);
+    cJSON *cat = cJSON_AddArrayToObject(root, "catalog");
+    for (int i = 0; i < w->sc->sku_count; i++) {
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddStringToObject(k, "sku", w->sc->catalog[i].sku);
+        cJSON_AddNumberToObject(k, "stock", (double)w->sc->catalog[i].stock);
+        cJSON_AddNumberToObject(k, "daily_mean_sales", w->sc->catalog[i].daily_mean_sales);
+        cJSON_AddItemToArray(cat, k);
+    }
     cJSON_AddStringToObject(root, "carrier_primary", "SF");
     cJSON_AddStringToObject(root, "carrier_backup", "ZTO");
     cJSON_AddStringToObject(root, "admin_token", T_TOKEN);
@@ -518,6 +526,34 @@ static void check_core_state(struct world *w)
     assert_int_equal(http("GET", w->syncd.port, "/metrics", NULL, NULL), 200);
 }
 
+/* SKUs whose on-hand stock in syncd differs from the platform truth's available units. */
+static int stock_mismatches(struct world *w)
+{
+    char *truth = NULL, *core = NULL, *save = NULL;
+    int bad = 0;
+    assert_int_equal(http("GET", w->plat.port, "/__sim/truth", NULL, &truth), 200);
+    assert_int_equal(http("GET", w->syncd.port, "/__stock", NULL, &core), 200);
+    for (char *line = strtok_r(truth, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *type = cJSON_GetObjectItem(o, "type");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "sku") == 0) {
+            char want[128];
+            snprintf(want, sizeof(want), "\"sku\":\"%s\",\"on_hand\":%.0f,",
+                     cJSON_GetObjectItem(o, "sku")->valuestring,
+                     cJSON_GetObjectItem(o, "available")->valuedouble);
+            if (strstr(core, want) == NULL) {
+                fprintf(stderr, "stock: want %s in %s\n", want, core);
+                bad++;
+            }
+        }
+        cJSON_Delete(o);
+    }
+    free(truth);
+    free(core);
+    return bad;
+}
+
 /* 1 when syncd journaled evidence of kind. */
 static int evidence_has(struct world *w, const char *kind)
 {
@@ -538,6 +574,7 @@ static void run_case(const char *faults, int orders, const char *expect_evidence
     int paid = place_orders(&w, 0, orders, ids);
     struct tally t = wait_shipped(&w, paid);
     int surplus = surplus_live(&w);
+    int stock_bad = stock_mismatches(&w);
     int seen = expect_evidence == NULL || evidence_has(&w, expect_evidence);
     fprintf(stderr, "faults [%s]: paid %d shipped %d dup %d unpaid_shipped %d surplus %d%s\n",
             faults, t.paid, t.shipped, t.dup_waybills, t.unpaid_shipped, surplus,
@@ -550,6 +587,7 @@ static void run_case(const char *faults, int orders, const char *expect_evidence
     assert_int_equal(t.dup_waybills, 0);
     assert_int_equal(t.unpaid_shipped, 0);
     assert_int_equal(surplus, 0);
+    assert_int_equal(stock_bad, 0);
     assert_true(seen);
 }
 

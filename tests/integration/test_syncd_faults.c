@@ -27,6 +27,8 @@ static void one_fault_each(void **state)
         {FAULT("stale_cache", "platform:*", ""), NULL},
         {FAULT("carrier_auth", "carrier:*", ",\"carrier\":\"SF\""), "carrier_auth"},
         {FAULT("forged_push", "platform:*", ""), "bad_signature"},
+        {FAULT("forged_push", "carrier:*", ""), NULL},
+        {FAULT("stock_drift", "platform:*", ""), NULL},
     };
     const char *only = getenv("SHIPSIM_ONLY"); /* a substring to run one case while debugging */
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
