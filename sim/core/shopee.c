@@ -313,6 +313,10 @@ static void refresh_done(struct core *c, const struct http_response *r, void *ar
     int salvage = doc == NULL && o.evidence == EVK_MALFORMED_BODY && r->body != NULL;
     if (doc == NULL && !salvage) {
         log_warn("shopee %s: token refresh failed: %s", sc->name, o.text);
+        if (o.evidence >= 0) {
+            core_evidence(c, (enum evidence_kind)o.evidence, "", "a token answer", o.text,
+                          "shop %s token refresh", sc->name);
+        }
         return;
     }
     if (raw_string(r->body, "refresh_token", refresh, sizeof(refresh)) != 0) {

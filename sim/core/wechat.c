@@ -175,6 +175,10 @@ static void token_done(struct core *c, const struct http_response *r, void *arg)
     if (!cJSON_IsString(at) || !cJSON_IsNumber(ex) ||
         strlen(at->valuestring) >= sizeof(rt->access_token)) {
         log_warn("wechat %s: token failed: %s", c->cfg->shops[shop].name, o.text);
+        if (o.evidence >= 0) {
+            core_evidence(c, (enum evidence_kind)o.evidence, "", "a token answer", o.text,
+                          "shop %s token", c->cfg->shops[shop].name);
+        }
     } else {
         snprintf(rt->access_token, sizeof(rt->access_token), "%s", at->valuestring);
         rt->token_expire_ms =
