@@ -191,7 +191,7 @@ void carrier_call(struct core *c, const char *code, const char *service, const c
     free(form);
     outcome_set(&ctx->o, CALL_RETRY, -1, "cannot send");
     const struct timeval zero = {0, 0};
-    if (event_base_once(c->base, -1, EV_TIMEOUT, deferred_cb, ctx, &zero) != 0) {
+    if (c->stopping || event_base_once(c->base, -1, EV_TIMEOUT, deferred_cb, ctx, &zero) != 0) {
         deferred_cb(-1, 0, ctx);
     }
 }

@@ -17,7 +17,21 @@ struct http_ctx {
     core_http_cb cb;
     void *arg;
     char endpoint[ENDPOINT_BYTES_MAX];
+    struct http_ctx *prev, *next; /* the core's list of calls in flight */
 };
+
+static void unlink_call(struct http_ctx *h)
+{
+    if (h->prev != NULL) {
+        h->prev->next = h->next;
+    } else {
+        assert(h->c->calls == h);
+        h->c->calls = h->next;
+    }
+    if (h->next != NULL) {
+        h->next->prev = h->prev;
+    }
+}
 
 int64_t core_now_ms(const struct core *c)
 {
@@ -98,6 +112,7 @@ static void http_done(const struct http_response *r, void *arg)
     struct http_ctx *h = arg;
     int error = r->error != HTTPC_OK || r->status >= 500 || r->status == 429;
     metrics_call(h->c->metrics, h->endpoint, error, r->latency_us);
+    unlink_call(h);
     h->cb(h->c, r, h->arg);
     free(h);
 }
@@ -106,6 +121,9 @@ int core_http(struct core *c, const char *endpoint, const char *method, const ch
               const char *content_type, const char *body, const char *header, core_http_cb cb,
               void *arg)
 {
+    if (c->stopping) {
+        return -1;
+    }
     struct http_ctx *h = calloc(1, sizeof(*h));
     if (h == NULL) {
         return -1;
@@ -126,5 +144,30 @@ int core_http(struct core *c, const char *endpoint, const char *method, const ch
         free(h);
         return -1;
     }
+    h->next = c->calls;
+    if (c->calls != NULL) {
+        c->calls->prev = h;
+    }
+    c->calls = h;
     return 0;
+}
+
+void core_http_shutdown(struct core *c)
+{
+    c->stopping = 1;
+    http_client_free(c->http); /* cancels the transfers; their callbacks do not run */
+    c->http = NULL;
+    struct http_response cancelled;
+    memset(&cancelled, 0, sizeof(cancelled));
+    cancelled.error = HTTPC_ERR_OTHER;
+    cancelled.body = "";
+    cancelled.error_text = "shutdown";
+    int guard = 0;
+    while (c->calls != NULL) {
+        struct http_ctx *h = c->calls;
+        assert(guard++ < HTTP_CLIENT_PENDING_MAX);
+        unlink_call(h);
+        h->cb(c, &cancelled, h->arg); /* the owner records a retry: nothing is lost */
+        free(h);
+    }
 }

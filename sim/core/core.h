@@ -38,7 +38,9 @@ struct core {
     int64_t carrier_failures[CONFIG_CARRIERS_MAX]; /* consecutive, per configured carrier */
     int inflight;                                  /* jobs with a call in flight */
     uint64_t seed;
-    int64_t start_ms; /* sim time this process started (jobs older may have been sent) */
+    int64_t start_ms;       /* sim time this process started (jobs older may have been sent) */
+    int stopping;           /* shutting down: no new calls; failures finish at once */
+    struct http_ctx *calls; /* calls in flight (core.c), for a clean shutdown */
     struct event *commit_ev;
     struct metrics *metrics;
     struct poller *poller;
@@ -60,6 +62,9 @@ typedef void (*core_http_cb)(struct core *c, const struct http_response *r, void
 int core_http(struct core *c, const char *endpoint, const char *method, const char *url,
               const char *content_type, const char *body, const char *header, core_http_cb cb,
               void *arg) WARN_UNUSED_RESULT;
+/* Shutdown: free the HTTP client and finish every call still in flight with a "cancelled"
+ * answer, so each owner releases what it holds. */
+void core_http_shutdown(struct core *c);
 /* The store failed: log and stop (the state on disk is still consistent). */
 void core_fatal_store(struct core *c, const char *what);
 

@@ -198,6 +198,10 @@ static int run(struct core *c, const struct options *o)
     event_base_dispatch(c->base);
     rc = 0;
 done:
+    /* no new calls; every call in flight is finished as cancelled (its job stays pending), and
+     * the deferred finishes queued on the loop run once */
+    core_http_shutdown(c);
+    (void)event_base_loop(c->base, EVLOOP_NONBLOCK);
     poller_free(c->poller);
     if (pump != NULL) {
         event_free(pump);
@@ -205,7 +209,6 @@ done:
     if (sweep != NULL) {
         event_free(sweep);
     }
-    http_client_free(c->http);
     http_server_free(srv);
     if (c->commit_ev != NULL) {
         event_free(c->commit_ev);

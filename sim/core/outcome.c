@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/http_client.h"
 
@@ -23,6 +24,9 @@ void outcome_from_http(const struct http_response *r, struct call_outcome *o)
         outcome_set(o, CALL_RETRY, EVK_TIMEOUT, "timeout");
     } else if (r->error == HTTPC_ERR_RESET || r->error == HTTPC_ERR_CONNECT) {
         outcome_set(o, CALL_RETRY, EVK_RESET, "%s", http_error_name(r->error));
+    } else if (r->error == HTTPC_ERR_OTHER && r->error_text != NULL &&
+               strcmp(r->error_text, "shutdown") == 0) {
+        outcome_set(o, CALL_RETRY, -1, "cancelled by shutdown"); /* not an anomaly seen */
     } else if (r->error != HTTPC_OK) {
         outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "%s", http_error_name(r->error));
     } else if (r->status >= 500 && r->status != 503) {

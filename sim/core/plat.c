@@ -52,7 +52,7 @@ static void deferred_cb(evutil_socket_t fd, short what, void *arg)
 
 void plat_fail_later(struct plat_call *pc, const struct call_outcome *o)
 {
-    struct deferred *d = malloc(sizeof(*d));
+    struct deferred *d = pc->c->stopping ? NULL : malloc(sizeof(*d));
     const struct timeval now = {0, 0};
     assert(o->result != CALL_OK);
     if (d != NULL) {

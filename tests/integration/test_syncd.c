@@ -90,6 +90,59 @@ static void restore_from_backup(void **state)
     assert_int_equal(known, 36);
 }
 
+/* Bad input from the network: garbage, truncated and wrongly typed bodies, forged signatures,
+ * oversized bodies, unknown shops, missing tokens. Each is refused; syncd keeps serving. */
+static void bad_input_is_refused(void **state)
+{
+    (void)state;
+    struct world w;
+    start_world(&w, "");
+    int port = w.syncd.port;
+    static const char *const bodies[] = {
+        "",
+        "{",
+        "null",
+        "[]",
+        "{\"code\":3,\"shop_id\":\"x\",\"data\":7}",
+        "{\"code\":3,\"data\":{\"ordersn\":\"../../x\"}}",
+        "\xff\xfe garbage",
+    };
+    for (unsigned i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        long st = http("POST", port, "/push/shopee/sp1-1", bodies[i], NULL);
+        assert_true(st >= 400 && st < 500); /* no valid Authorization: refused */
+        st = http("POST", port, "/push/wechat/wx1-1?timestamp=1&nonce=2&signature=x", bodies[i],
+                  NULL);
+        assert_true(st >= 400 && st < 500);
+        st = http("POST", port, "/push/kuaidi100", bodies[i], NULL);
+        assert_true(st >= 400 && st < 500);
+    }
+    assert_int_equal(http("POST", port, "/push/kuaidi100", "param=%7B%7D&sign=00", NULL), 400);
+    assert_int_equal(http("POST", port, "/push/shopee/nope", "{}", NULL), 404);
+    assert_int_equal(http("GET", port, "/push/wechat/wx1-1?echostr=x", NULL, NULL), 401);
+    size_t big_len = 5 * 1024 * 1024;
+    char *big = malloc(big_len + 1);
+    memset(big, 'a', big_len);
+    big[big_len] = '\0';
+    long st = http("POST", port, "/push/shopee/sp1-1", big, NULL);
+    free(big);
+    assert_true(st == 0 || (st >= 400 && st < 500)); /* refused or the connection closed */
+    /* the dumps need the admin token */
+    CURL *h = curl_easy_init();
+    char url[128];
+    long code = 0;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/__state", port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(h);
+    assert_int_equal(code, 401);
+    assert_int_equal(http("GET", port, "/healthz", NULL, NULL), 200);
+    int journaled = evidence_has(&w, "bad_signature");
+    stop_world(&w);
+    assert_true(journaled);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -97,6 +150,7 @@ int main(void)
         cmocka_unit_test_teardown(no_faults, teardown),
         cmocka_unit_test_teardown(survives_sigkill, teardown),
         cmocka_unit_test_teardown(restore_from_backup, teardown),
+        cmocka_unit_test_teardown(bad_input_is_refused, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -20,7 +20,7 @@ static void one_fault_each(void **state)
         {FAULT("timeout", "platform:*", ""), "timeout"},
         {FAULT("timeout", "carrier:*", ""), "timeout"},
         {FAULT("reset", "platform:*", ""), "reset"},
-        {FAULT("reset", "carrier:*", ""), "reset"},
+        {FAULT("reset", "carrier:*", ""), NULL}, /* may hit only callbacks */
         {FAULT("malformed", "platform:*", ""), "malformed_body"},
         {FAULT("malformed", "carrier:*", ""), "malformed_body"},
         {FAULT("duplicate_waybill", "carrier:*", ""), NULL},
