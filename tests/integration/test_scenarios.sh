@@ -24,12 +24,12 @@ for f in "$ROOT"/scenarios/*.json; do
 done
 
 # 2. Sim seconds of load for a test run: enough for each fault's window and consequences.
-#    (Default 7200; the stall ladder needs the whole load to reach its 2 h step.)
+#    Every fault window starts by 1800 s; parcels are collected 0.5-2 h after their waybill, so
+#    the stall ladder needs 3 h of load to reach its 2 h step.
 load_s() {
     case "$1" in
-    fault-tracking_stall) echo 14400 ;;
-    smoke) echo 3600 ;;
-    *) echo 7200 ;;
+    fault-tracking_stall) echo 10800 ;;
+    *) echo 3600 ;;
     esac
 }
 kind_of() {
