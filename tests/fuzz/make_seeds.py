@@ -178,3 +178,10 @@ put("carrier_http", b"\x02\x00" + json.dumps({"company": "shunfeng", "number": "
                                                      "salt": "s", "resultv2": "1"}}).encode())
 put("carrier_http", b"\x03\x00Host: x\r\nContent-Length: 5\r\n\r\na=b&c")
 put("carrier_http", b"\x03\x00Host: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\na=b\r\n0\r\n\r\n")
+
+for s in ["快件到达【深圳华南中转场】", "ascii only", "\u00e5\u00bf\u00ab", "2026-11-22 09:30:00",
+          "2026-02-30 25:61:61", "1999-01-01 00:00:00"]:
+    put("core_tracking", b"\x00" + s.encode())
+    put("core_tracking", b"\x01" + s.encode())
+for b in [b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe4\xb8", b"\xff", b"a\x01b"]:
+    put("core_tracking", b"\x00" + b)
