@@ -2,6 +2,7 @@
  * written from the scenario's derived credentials into a private 0700 folder outside the results
  * (it holds secrets), then the push callbacks. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -305,19 +306,21 @@ int sut_register_callbacks(struct run_ctx *rc)
     return 0;
 }
 
-/* Remove the private folder: syncd's configuration (secrets) and database. */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Remove the private folder: syncd's configuration (secrets), database and its backups. Only
+ * this folder, made by mkdtemp for this run, and nothing through a symlink. */
 void sut_cleanup_private(struct run_ctx *rc)
 {
-    static const char *const names[] = {"syncd.json", "syncd.db", "syncd.db-wal", "syncd.db-shm",
-                                        "syncd.db-journal"};
     if (rc->priv[0] == '\0')
         return;
-    char path[RUN_PATH_BYTES_MAX + 32];
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        snprintf(path, sizeof(path), "%s/%s", rc->priv, names[i]);
-        unlink(path);
-    }
-    if (rmdir(rc->priv) != 0)
+    assert(strncmp(rc->priv, "/tmp/shipsim-run-", 17) == 0);
+    if (nftw(rc->priv, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         fprintf(stderr, "shipsim run: note: could not remove %s: %s\n", rc->priv, strerror(errno));
     rc->priv[0] = '\0';
 }
