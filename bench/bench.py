@@ -388,6 +388,9 @@ def run_monitored(scenario, tmp, timeout_s, interval_s=1.0, extra=()):
             kids = {k: v for k, v in children(p.pid).items()
                     if k in ("mockplat", "mockcarrier", "syncd")}
             ports = listen_ports(set(kids.values()))
+            if len(ports) < 3:
+                time.sleep(0.05)  # catch the servers before the load starts
+                continue
         samples.append(sample(time.monotonic() - t0, kids, ports, p.pid))
         time.sleep(max(0.0, interval_s - (time.monotonic() - t0 - samples[-1]["t"])))
     if rc is None:
@@ -512,9 +515,9 @@ def level_rss(samples, base, proc, key, level):
 
 
 def measure_inflight(tmp, res, notes, rate_ok):
-    """Orders stay in flight ~fill_s wall seconds (parcel pickup delayed), at 80% of the best
+    """Orders stay in flight ~fill_s wall seconds (parcel pickup delayed), at 60% of the best
     sustained rate: the level rises for fill_s, then must hold HOLD_S seconds."""
-    rate = max(PIPE_RATE_MIN, round(0.8 * rate_ok))
+    rate = max(PIPE_RATE_MIN, round(0.6 * rate_ok))
     fill_s = min(HOLD_FILL_S_MAX, max(10, round(INFLIGHT_TARGET / rate)))
     load_s = PIPE_RAMP_S + fill_s + HOLD_S + 5
     sc = bench_scenario("bench-inflight", rate, load_s, [fill_s, fill_s], [1, 2])
@@ -530,7 +533,7 @@ def measure_inflight(tmp, res, notes, rate_ok):
         notes.append("inflight: the hold window has no samples (exit %s)" % rc)
         return
     lo, hi = min(hold), max(hold)
-    steady = hi - lo <= 0.1 * hi and w["shipped"] >= 0.9 * w["placed"]
+    steady = hi - lo <= 0.15 * hi and w["shipped"] >= 0.9 * w["placed"]
     res["inflight_max_held"] = int(lo) if steady else None
     res["inflight_run"] = {"rate": rate, "fill_s": fill_s, "hold_s": round(w["seconds"], 1),
                            "inflight_min": int(lo), "inflight_max": int(hi),
@@ -547,12 +550,13 @@ def measure_inflight(tmp, res, notes, rate_ok):
 def syncd_rss(samples, t0, res, notes):
     """syncd's RSS growth over its pre-load RSS per order it holds open (its own /metrics), at
     10k and 100k when the in-flight run reached them, else at the highest level it reached."""
-    base = [s for s in samples if s["t"] < t0 and s.get("rss_syncd")]
-    held = [s for s in samples if s.get("rss_syncd") and s.get("syncd_open")]
+    base = [s for s in samples if s.get("rss_syncd") and "syncd_open" in s]
+    held = [s for s in base if s["syncd_open"] > 0]
     if not base or not held:
-        notes.append("syncd rss: no samples before or during the load")
+        notes.append("syncd rss: no samples of syncd")
         return
-    b = base[-1]["rss_syncd"]
+    # the earliest sample (before the load or within its first second)
+    b = base[0]["rss_syncd"]
     for level in RSS_LEVELS:
         res["syncd_rss_bytes_per_inflight_%dk" % (level // 1000)] = level_rss(
             samples, b, "syncd", "syncd_open", level)
@@ -659,6 +663,8 @@ def print_table(res):
         met = ""
         if v is not None and goal is not None:
             met = "yes" if (v >= goal if op == ">=" else v <= goal) else "NO"
+        if key == "sim_hours_per_wall_minute" and res.get("monthly_run", {}).get("verdict") == "fail":
+            met = "NO (the run failed its thresholds)"
         shown = "-" if v is None else ("%.3f" % v if isinstance(v, float) and v < 100 else
                                         "%.0f" % v)
         print("%-32s %14s   %-10s %s" % (key, shown, "%s %s" % (op, goal) if goal else "", met))
