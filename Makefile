@@ -13,7 +13,7 @@ CC           ?= cc
 PKGS         := libevent libevent_pthreads libcurl libcjson sqlite3 libcrypto
 DEBS         := build-essential pkg-config libevent-dev libcurl4-openssl-dev libcjson-dev \
                 libsqlite3-dev libssl-dev libcmocka-dev gnuplot-nox clang-format wrk nginx-light \
-                chromium clang libclang-rt-dev valgrind
+                chromium clang libclang-rt-dev valgrind python3 iproute2
 SANITIZE     ?=
 ifeq ($(SANITIZE),1)
 BUILD        ?= build/san
