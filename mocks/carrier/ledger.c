@@ -106,7 +106,8 @@ static int make_number(const struct ledger *l, const char *carrier, const char *
         nth++;
     char key[CARRIER_CODE_BYTES_MAX + LEDGER_REF_BYTES_MAX + 2];
     ref_key(carrier, ref, key, sizeof(key));
-    uint64_t serial = SERIAL_BASE_MIN + draw_u64(l->seed, "waybill-number", key, nth) % SERIAL_BASE_SPAN;
+    uint64_t serial =
+        SERIAL_BASE_MIN + draw_u64(l->seed, "waybill-number", key, nth) % SERIAL_BASE_SPAN;
     for (int probe = 0; probe < LEDGER_PROBES_MAX; probe++, serial++) {
         if (waybill_make(carrier, serial, out, out_len) != 0)
             return -1;

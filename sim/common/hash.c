@@ -57,8 +57,8 @@ double draw_unit(uint64_t seed, const char *stream, const char *key, uint64_t at
     return u;
 }
 
-int64_t draw_range(uint64_t seed, const char *stream, const char *key, uint64_t attempt,
-                   int64_t lo, int64_t hi)
+int64_t draw_range(uint64_t seed, const char *stream, const char *key, uint64_t attempt, int64_t lo,
+                   int64_t hi)
 {
     assert(lo <= hi);
     /* unsigned arithmetic: hi - lo overflows int64 for spans past INT64_MAX */

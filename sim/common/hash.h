@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-uint64_t hash_mix64(uint64_t x);                         /* SplitMix64 finaliser */
+uint64_t hash_mix64(uint64_t x);                          /* SplitMix64 finaliser */
 uint64_t hash_bytes(const void *data, unsigned long len); /* FNV-1a 64 then mixed */
 uint64_t hash_str(const char *s);
 
@@ -18,8 +18,8 @@ uint64_t draw_u64(uint64_t seed, const char *stream, const char *key, uint64_t a
 /* Uniform double in [0, 1). */
 double draw_unit(uint64_t seed, const char *stream, const char *key, uint64_t attempt);
 /* Uniform integer in [lo, hi] (inclusive); lo <= hi. */
-int64_t draw_range(uint64_t seed, const char *stream, const char *key, uint64_t attempt,
-                   int64_t lo, int64_t hi);
+int64_t draw_range(uint64_t seed, const char *stream, const char *key, uint64_t attempt, int64_t lo,
+                   int64_t hi);
 /* 1 with probability p (p <= 0: never, p >= 1: always). */
 int draw_bernoulli(uint64_t seed, const char *stream, const char *key, uint64_t attempt, double p);
 

@@ -11,8 +11,8 @@
 
 struct hdr;
 
-struct hdr *hdr_new(void);                      /* NULL on allocation failure */
-void hdr_free(struct hdr *h);                   /* hdr_free(NULL) is a no-op */
+struct hdr *hdr_new(void);    /* NULL on allocation failure */
+void hdr_free(struct hdr *h); /* hdr_free(NULL) is a no-op */
 void hdr_reset(struct hdr *h);
 void hdr_record(struct hdr *h, int64_t value);
 void hdr_record_n(struct hdr *h, int64_t value, uint64_t count);
@@ -20,9 +20,9 @@ void hdr_merge(struct hdr *into, const struct hdr *from); /* exact: counts add *
 
 uint64_t hdr_count(const struct hdr *h);
 uint64_t hdr_clamped(const struct hdr *h);
-int64_t hdr_min(const struct hdr *h);  /* 0 when empty */
-int64_t hdr_max(const struct hdr *h);  /* 0 when empty */
-double hdr_mean(const struct hdr *h);  /* 0 when empty */
+int64_t hdr_min(const struct hdr *h); /* 0 when empty */
+int64_t hdr_max(const struct hdr *h); /* 0 when empty */
+double hdr_mean(const struct hdr *h); /* 0 when empty */
 /* The value at percentile p in [0,100]: the highest value equivalent to the bucket holding the
  * ceil(p/100 * count)-th sample (as HdrHistogram does). 0 when empty. */
 int64_t hdr_percentile(const struct hdr *h, double p);

@@ -40,8 +40,8 @@ struct http_client {
     CURLM *multi;
     struct event *timer;
     int max_connections;
-    int running;        /* added to the multi handle */
-    size_t queued;      /* waiting in the FIFO */
+    int running;   /* added to the multi handle */
+    size_t queued; /* waiting in the FIFO */
     struct http_call *queue_head;
     struct http_call *queue_tail;
     struct http_call *running_head; /* added to the multi handle, for http_client_free */
@@ -238,7 +238,9 @@ static void pump(struct http_client *c)
         c->queued--;
         call->next = NULL;
         if (curl_multi_add_handle(c->multi, call->easy) != CURLM_OK) {
-            struct http_response resp = {.status = 0, .error = HTTPC_ERR_OTHER, .body = "",
+            struct http_response resp = {.status = 0,
+                                         .error = HTTPC_ERR_OTHER,
+                                         .body = "",
                                          .error_text = "curl_multi_add_handle failed"};
             call->cb(&resp, call->arg);
             call_free(call);
@@ -330,8 +332,8 @@ static int call_setup(struct http_call *call, const struct http_request *req)
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->error_text);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms
-                                                                : (long)HTTP_TIMEOUT_MS_DEFAULT);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     req->timeout_ms > 0 ? req->timeout_ms : (long)HTTP_TIMEOUT_MS_DEFAULT);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     if (is_post) {
         if (strcmp(req->method, "POST") != 0)

@@ -27,9 +27,9 @@ enum http_error {
 };
 
 struct http_response {
-    long status;            /* 0 when error != HTTPC_OK */
+    long status; /* 0 when error != HTTPC_OK */
     enum http_error error;
-    const char *body;       /* NUL-terminated, may be "" */
+    const char *body; /* NUL-terminated, may be "" */
     size_t body_len;
     int64_t latency_us;     /* submit to completion, wall clock */
     const char *error_text; /* curl's message, "" when none */
@@ -38,9 +38,9 @@ struct http_response {
 typedef void (*http_done_cb)(const struct http_response *resp, void *arg);
 
 struct http_request {
-    const char *method;       /* "GET" or "POST" (default GET) */
+    const char *method; /* "GET" or "POST" (default GET) */
     const char *url;
-    const char *body;         /* POST body, may be NULL */
+    const char *body; /* POST body, may be NULL */
     size_t body_len;
     const char *content_type; /* e.g. "application/json"; NULL: none */
     const char *headers[8];   /* extra "Name: value" lines, NULL-terminated */

@@ -35,8 +35,8 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(s->base, NULL);
 }
 
-struct http_server *http_server_new(struct event_base *base, const char *addr, int port,
-                                    char *err, int err_len)
+struct http_server *http_server_new(struct event_base *base, const char *addr, int port, char *err,
+                                    int err_len)
 {
     assert(base != NULL);
     assert(addr != NULL);
@@ -226,8 +226,8 @@ static const char *reason_of(int status)
     }
 }
 
-void http_reply(struct evhttp_request *req, int status, const char *content_type,
-                const char *body, size_t len)
+void http_reply(struct evhttp_request *req, int status, const char *content_type, const char *body,
+                size_t len)
 {
     assert(status >= 100 && status <= 599);
     struct evbuffer *out = evbuffer_new();

@@ -14,8 +14,8 @@ struct evhttp_request;
 struct http_server;
 
 /* A server on base bound to addr:port. NULL with err filled ("port 8080 in use") on failure. */
-struct http_server *http_server_new(struct event_base *base, const char *addr, int port,
-                                    char *err, int err_len);
+struct http_server *http_server_new(struct event_base *base, const char *addr, int port, char *err,
+                                    int err_len);
 void http_server_free(struct http_server *s);
 struct evhttp *http_server_evhttp(struct http_server *s);
 int http_server_port(const struct http_server *s);
@@ -37,8 +37,8 @@ const char *http_req_header(struct evhttp_request *req, const char *name);
 int http_req_token_ok(struct evhttp_request *req, const char *token);
 
 /* Replies. reply_json sets Content-Type application/json. */
-void http_reply(struct evhttp_request *req, int status, const char *content_type,
-                const char *body, size_t len);
+void http_reply(struct evhttp_request *req, int status, const char *content_type, const char *body,
+                size_t len);
 void http_reply_json(struct evhttp_request *req, int status, const char *json);
 void http_reply_text(struct evhttp_request *req, int status, const char *text);
 

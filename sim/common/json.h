@@ -21,14 +21,14 @@ void json_delete(cJSON *doc);
 cJSON *json_parse_file(const char *path, unsigned long max_bytes, char *err, int err_len);
 
 struct json_reader {
-    char path[256];           /* the path of the object being read, "" at the root */
-    char err[ERR_BYTES_MAX];  /* first error, "" when none */
+    char path[256];          /* the path of the object being read, "" at the root */
+    char err[ERR_BYTES_MAX]; /* first error, "" when none */
     int failed;
     /* Optional sink (additive): when set, json_fail also hands it every error line, not only the
      * first, so a loader can report all problems of a file at once. json_reader_init clears it. */
     void (*on_error)(void *arg, const char *line);
     void *on_error_arg;
-    int error_count;          /* errors recorded so far (first one in err) */
+    int error_count; /* errors recorded so far (first one in err) */
 };
 
 void json_reader_init(struct json_reader *r);

@@ -3,20 +3,20 @@
 #define SHIPSIM_LIMITS_H
 
 /* HTTP, both directions */
-#define HTTP_BODY_BYTES_MAX (4 * 1024 * 1024)  /* request or response body */
-#define HTTP_HEADERS_BYTES_MAX (16 * 1024)     /* all request headers */
-#define HTTP_URL_BYTES_MAX 2048                /* one URL */
-#define HTTP_TIMEOUT_MS_DEFAULT 5000           /* client per-request timeout */
-#define HTTP_SERVER_TIMEOUT_S 10               /* evhttp read/write timeout */
-#define HTTP_CLIENT_CONNECTIONS_MAX 64         /* per http_client, per host */
-#define HTTP_CLIENT_PENDING_MAX 200000         /* queued requests per client */
+#define HTTP_BODY_BYTES_MAX (4 * 1024 * 1024) /* request or response body */
+#define HTTP_HEADERS_BYTES_MAX (16 * 1024)    /* all request headers */
+#define HTTP_URL_BYTES_MAX 2048               /* one URL */
+#define HTTP_TIMEOUT_MS_DEFAULT 5000          /* client per-request timeout */
+#define HTTP_SERVER_TIMEOUT_S 10              /* evhttp read/write timeout */
+#define HTTP_CLIENT_CONNECTIONS_MAX 64        /* per http_client, per host */
+#define HTTP_CLIENT_PENDING_MAX 200000        /* queued requests per client */
 
 /* Scenario */
 #define SCENARIO_FILE_BYTES_MAX (1024 * 1024)
 #define SCENARIO_NAME_BYTES_MAX 64
 #define SCENARIO_TEXT_BYTES_MAX 1024
 #define SCENARIO_SHOP_GROUPS_MAX 16
-#define SCENARIO_SHOPS_MAX 64                  /* shop instances, all groups */
+#define SCENARIO_SHOPS_MAX 64 /* shop instances, all groups */
 #define SCENARIO_SHOPS_PER_GROUP_MAX 16
 #define SCENARIO_CARRIERS_MAX 8
 #define SCENARIO_SKUS_MAX 256

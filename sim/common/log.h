@@ -1,6 +1,6 @@
 /* Levelled logging to stderr, each line stamped with the process name and sim time:
- *   2026-11-21T23:18:31.123Z syncd WARN outbox: ship_order 220810QSK8S7BX: error_server, retry in 4s
- * Never log a secret: callers pass ids, not keys or tokens. */
+ *   2026-11-21T23:18:31.123Z syncd WARN outbox: ship_order 220810QSK8S7BX: error_server, retry in
+ * 4s Never log a secret: callers pass ids, not keys or tokens. */
 #ifndef SHIPSIM_LOG_H
 #define SHIPSIM_LOG_H
 

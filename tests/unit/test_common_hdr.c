@@ -123,7 +123,7 @@ static void test_encode_decode_roundtrip(void **state)
         assert_true(llabs(hdr_percentile(back, p) - hdr_percentile(h, p)) <=
                     hdr_percentile(h, p) / 100 + 1);
     assert_int_equal(hdr_count(back), 1000);
-    assert_int_equal(hdr_decode(back, "hdr1 5 3:2"), -1);  /* counts do not add up */
+    assert_int_equal(hdr_decode(back, "hdr1 5 3:2"), -1); /* counts do not add up */
     assert_int_equal(hdr_decode(back, "nope"), -1);
     assert_int_equal(hdr_decode(back, "hdr1 1 999999:1"), -1);
     free(text);

@@ -142,8 +142,8 @@ static void test_get_and_post(void **state)
     struct fixture *f = *state;
     char url[160];
     snprintf(url, sizeof(url), "%s/echo", f->url);
-    struct http_request post = {.method = "POST", .url = url, .body = "hello", .body_len = 5,
-                                .content_type = "text/plain"};
+    struct http_request post = {
+        .method = "POST", .url = url, .body = "hello", .body_len = 5, .content_type = "text/plain"};
     assert_int_equal(http_client_send(f->client, &post, done_cb, f), 0);
     snprintf(url, sizeof(url), "%s/missing", f->url);
     struct http_request get = {.url = url};

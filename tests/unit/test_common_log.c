@@ -49,7 +49,8 @@ static void test_format_and_filter(void **state)
     simclock_init(&clock_fixed, 1700000000123LL, 1e-9);
     char *out = capture(emit);
     assert_null(strstr(out, "not shown"));
-    assert_non_null(strstr(out, "2023-11-14T22:13:20.123Z syncd WARN outbox: retry 220810QSK8S7BX in 4s\n"));
+    assert_non_null(
+        strstr(out, "2023-11-14T22:13:20.123Z syncd WARN outbox: retry 220810QSK8S7BX in 4s\n"));
     assert_non_null(strstr(out, "syncd ERROR x\n"));
     free(out);
 }
