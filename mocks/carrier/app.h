@@ -15,6 +15,7 @@ struct event_base;
 struct http_client;
 struct http_server;
 struct wire_pending;
+struct track_call;
 
 #define K100_LOCK_MS (30 * 60 * 1000)          /* Kuaidi100 per-waybill query lock */
 #define K100_PUSH_RETRIES_MAX 3                /* re-sends after a wrong ack */
@@ -32,7 +33,8 @@ enum cm_endpoint {
     EP_SEARCH,
     EP_UPDATE,
     EP_ROUTES,
-    EP_REMIND, /* SF service codes */
+    EP_REMIND,
+    EP_VALIDATE, /* SF service codes */
     EP_QUERY,
     EP_SUBSCRIBE, /* Kuaidi100 */
     EP_PUSH,
@@ -81,6 +83,7 @@ struct cm_app {
     int notify_count, notify_cap, notify_free;
     struct wire_pending *pending; /* answers held back by latency / timeout / reset (wire.c) */
     uint32_t reset_gen;           /* bumps on /__sim/reset: callbacks of older jobs are ignored */
+    struct track_call *calls;     /* pushes and notifications in flight (track.c) */
 };
 
 /* The carrier instance of a code ("SF"), or NULL when not enabled. */

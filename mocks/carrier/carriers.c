@@ -17,6 +17,7 @@ static const char *const endpoint_names[EP_COUNT] = {
     "EXP_RECE_UPDATE_ORDER",
     "EXP_RECE_SEARCH_ROUTES",
     "EXP_RECE_REMIND",
+    "EXP_RECE_VALIDATE_WAYBILLNO",
     "poll/query.do",
     "poll",
     "push",
@@ -123,6 +124,7 @@ void app_close(struct cm_app *app)
 {
     wire_free_pending(app);
     http_client_free(app->http);
+    track_free_calls(app);
     sched_free(app->sched);
     ledger_free(app->ledger);
     fault_engine_free(app->faults);

@@ -26,6 +26,7 @@ static const struct {
     {"EXP_RECE_CREATE_ORDER", EP_CREATE}, {"EXP_RECE_SEARCH_ORDER_RESP", EP_SEARCH},
     {"EXP_RECE_UPDATE_ORDER", EP_UPDATE}, {"EXP_RECE_SEARCH_ROUTES", EP_ROUTES},
     {"EXP_RECE_REMIND", EP_REMIND},
+    {"EXP_RECE_VALIDATE_WAYBILLNO", EP_VALIDATE},
 };
 
 int64_t sf_timestamp_ms(const char *text)
@@ -105,6 +106,16 @@ static uint64_t shipment_hash(const cJSON *msg)
     return h;
 }
 
+static void list_waybill(cJSON *list, const char *waybill)
+{
+    cJSON *wb = cJSON_CreateObject();
+    cJSON_AddNumberToObject(wb, "waybillType", 1);
+    cJSON_AddStringToObject(wb, "waybillNo", waybill);
+    cJSON_AddItemToArray(list, wb);
+}
+
+/* The ref's answer: its live numbers, newest first (a retried create that made a second waybill
+ * shows both, as SF lists every waybill of an order), or its newest record when none is live. */
 static cJSON *order_msg(struct cm_app *app, int rec_index)
 {
     const struct ledger_waybill *r = ledger_record(app->ledger, rec_index);
@@ -115,10 +126,17 @@ static cJSON *order_msg(struct cm_app *app, int rec_index)
     cJSON_AddNumberToObject(m, "filterResult", 2);
     cJSON_AddStringToObject(m, "remark", "");
     cJSON *list = cJSON_AddArrayToObject(m, "waybillNoInfoList");
-    cJSON *wb = cJSON_CreateObject();
-    cJSON_AddNumberToObject(wb, "waybillType", 1);
-    cJSON_AddStringToObject(wb, "waybillNo", r->waybill);
-    cJSON_AddItemToArray(list, wb);
+    int listed_n = 0;
+    for (int i = rec_index, n = 0; i >= 0 && n < LEDGER_RECORDS_MAX; n++) {
+        const struct ledger_waybill *x = ledger_record(app->ledger, i);
+        if (x->cancel_ms < 0 && listed_n < SF_WAYBILL_LIST_MAX) {
+            list_waybill(list, x->waybill);
+            listed_n++;
+        }
+        i = x->prev_same_ref;
+    }
+    if (listed_n == 0)
+        list_waybill(list, r->waybill); /* nothing live: the newest record */
     return m;
 }
 
@@ -328,6 +346,29 @@ static void do_remind(struct wire_req *w, const cJSON *msg)
     reply_result(w, 1, "S0000", NULL, m);
 }
 
+/* EXP_RECE_VALIDATE_WAYBILLNO {"waybillNo"}: whose number is it? The order reference of the
+ * create that issued it (never that of an order the number was handed to again), and whether
+ * that record is cancelled. A number this carrier never issued is 8018. The answer's fields are
+ * shipsim's (the real service's reply is UNCONFIRMED, API.md 3.1 only lists the code). */
+static void do_validate(struct wire_req *w, const cJSON *msg)
+{
+    struct cm_app *app = w->app;
+    const char *no = str_item(msg, "waybillNo");
+    int p = no != NULL ? ledger_find_waybill(app->ledger, no) : -1;
+    const struct ledger_waybill *owner =
+        p >= 0 ? ledger_record(app->ledger, ledger_parcel(app->ledger, p)->rec) : NULL;
+    if (owner == NULL || strcmp(owner->carrier, w->carrier) != 0) {
+        reply_result(w, 0, "8018", "运单号不存在", NULL);
+        return;
+    }
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "waybillNo", owner->waybill);
+    cJSON_AddStringToObject(m, "orderId", owner->order_ref);
+    cJSON_AddBoolToObject(m, "cancelled", owner->cancel_ms >= 0);
+    cJSON_AddNumberToObject(m, "createTime", (double)owner->create_ms);
+    reply_result(w, 1, "S0000", NULL, m);
+}
+
 /* The draw key of a request: the order reference, else the first tracking number. */
 static void request_key(const cJSON *msg, char *buf, int len)
 {
@@ -379,6 +420,7 @@ static void dispatch(struct wire_req *w, const cJSON *msg)
     case EP_UPDATE: do_update(w, msg); return;
     case EP_ROUTES: do_routes(w, msg); return;
     case EP_REMIND: do_remind(w, msg); return;
+    case EP_VALIDATE: do_validate(w, msg); return;
     default: wire_send_sf(w, "A1004", "无对应服务权限", NULL); return;
     }
 }

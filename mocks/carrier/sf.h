@@ -9,6 +9,7 @@
 struct evhttp_request;
 
 #define SF_TRACKING_NUMBERS_MAX 10 /* per route query */
+#define SF_WAYBILL_LIST_MAX 4      /* live numbers listed in one order answer */
 
 /* Serve one request for carrier `code` (already known to be enabled). */
 void sf_handle(struct cm_app *app, struct evhttp_request *req, const char *code);

@@ -254,12 +254,48 @@ cJSON *track_sf_routes(struct cm_app *app, int p, const struct track_view *v)
 
 /* --- Kuaidi100 callback pushes --------------------------------------------------------------- */
 
-struct push_ctx {
+/* An outbound call in flight (a push or a notification). The client frees its requests without
+ * running their callbacks at shutdown, so every context is also linked into app->calls and
+ * track_free_calls releases what is left. */
+struct track_call {
+    struct track_call *prev, *next;
     struct cm_app *app;
-    int p;
+    int id; /* parcel (push) or notify slot */
     uint32_t gen;
     uint32_t reset_gen;
 };
+
+static struct track_call *call_new(struct cm_app *app, int id, uint32_t gen)
+{
+    struct track_call *x = malloc(sizeof(*x));
+    if (x == NULL)
+        return NULL;
+    *x = (struct track_call){NULL, app->calls, app, id, gen, app->reset_gen};
+    if (app->calls != NULL)
+        app->calls->prev = x;
+    app->calls = x;
+    return x;
+}
+
+static void call_free(struct track_call *x)
+{
+    struct cm_app *app = x->app;
+    assert(app->calls != NULL);
+    if (x->prev != NULL)
+        x->prev->next = x->next;
+    else
+        app->calls = x->next;
+    if (x->next != NULL)
+        x->next->prev = x->prev;
+    free(x);
+}
+
+void track_free_calls(struct cm_app *app)
+{
+    for (size_t n = 0; app->calls != NULL && n < (size_t)HTTP_CLIENT_PENDING_MAX + 1024; n++)
+        call_free(app->calls);
+    assert(app->calls == NULL);
+}
 
 static char *push_param(struct cm_app *app, int p)
 {
@@ -297,17 +333,18 @@ static void push_send(struct cm_app *app, int p)
     char *param = push_param(app, p);
     char *enc = param != NULL ? csign_urlencode_plus(param, strlen(param), CSIGN_JAVA) : NULL;
     char sign[CSIGN_MD5_HEX_BYTES];
-    struct push_ctx *ctx = malloc(sizeof(*ctx));
+    struct track_call *ctx = call_new(app, p, pp->push_gen);
     size_t cap = enc != NULL ? strlen(enc) + 64 : 0;
     char *body = enc != NULL ? malloc(cap) : NULL;
     if (param == NULL || enc == NULL || ctx == NULL || body == NULL) {
         app->n.push_dropped++;
-        free(param), free(enc), free(ctx), free(body);
+        if (ctx != NULL)
+            call_free(ctx);
+        free(param), free(enc), free(body);
         return;
     }
     csign_md5_upper(param, pp->salt, NULL, sign, sizeof(sign));
     snprintf(body, cap, "param=%s&sign=%s", enc, sign);
-    *ctx = (struct push_ctx){app, p, pp->push_gen, app->reset_gen};
     struct http_request req = {.method = "POST",
                                .url = pp->callback_url,
                                .body = body,
@@ -316,7 +353,7 @@ static void push_send(struct cm_app *app, int p)
                                .timeout_ms = OUTBOUND_TIMEOUT_MS};
     if (http_client_send(app->http, &req, push_done, ctx) != 0) {
         app->n.push_dropped++;
-        free(ctx);
+        call_free(ctx);
     } else {
         app->n.push_sent++;
         app->n.requests[EP_PUSH]++;
@@ -341,11 +378,11 @@ static void push_start(struct cm_app *app, int p, int status)
 
 static void push_done(const struct http_response *resp, void *arg)
 {
-    struct push_ctx *ctx = arg;
+    struct track_call *ctx = arg;
     struct cm_app *app = ctx->app;
-    int p = ctx->p;
+    int p = ctx->id;
     uint32_t gen = ctx->gen, reset_gen = ctx->reset_gen;
-    free(ctx);
+    call_free(ctx);
     if (reset_gen != app->reset_gen || p >= ledger_parcel_count(app->ledger))
         return;
     struct ledger_parcel *pp = ledger_parcel(app->ledger, p);
@@ -364,12 +401,6 @@ static void push_done(const struct http_response *resp, void *arg)
 
 /* --- notifications to mockplat ---------------------------------------------------------------- */
 
-struct notify_ctx {
-    struct cm_app *app;
-    int slot;
-    uint32_t reset_gen;
-};
-
 static void notify_done(const struct http_response *resp, void *arg);
 
 static void notify_release(struct cm_app *app, int slot)
@@ -386,13 +417,12 @@ static void notify_send(struct cm_app *app, int slot)
              "{\"carrier\":\"%s\",\"waybill\":\"%s\",\"state\":\"%s\","
              "\"sim_ms\":%lld}",
              nt->carrier, nt->waybill, nt->state, (long long)nt->sim_ms);
-    struct notify_ctx *ctx = malloc(sizeof(*ctx));
+    struct track_call *ctx = call_new(app, slot, 0);
     if (ctx == NULL) {
         app->n.notify_dropped++;
         notify_release(app, slot);
         return;
     }
-    *ctx = (struct notify_ctx){app, slot, app->reset_gen};
     struct http_request req = {.method = "POST",
                                .url = app->notify_url,
                                .body = body,
@@ -405,7 +435,7 @@ static void notify_send(struct cm_app *app, int slot)
         req.headers[0] = header; /* copied by the client */
     }
     if (http_client_send(app->http, &req, notify_done, ctx) != 0) {
-        free(ctx);
+        call_free(ctx);
         app->n.notify_dropped++;
         notify_release(app, slot);
         return;
@@ -416,11 +446,11 @@ static void notify_send(struct cm_app *app, int slot)
 
 static void notify_done(const struct http_response *resp, void *arg)
 {
-    struct notify_ctx *ctx = arg;
+    struct track_call *ctx = arg;
     struct cm_app *app = ctx->app;
-    int slot = ctx->slot;
+    int slot = ctx->id;
     uint32_t reset_gen = ctx->reset_gen;
-    free(ctx);
+    call_free(ctx);
     if (reset_gen != app->reset_gen) {
         notify_release(app, slot); /* from before a reset: that truth is gone */
         return;

@@ -18,6 +18,9 @@ void track_advance(struct cm_app *app, int p, int64_t now_ms);
 void track_catch_up(struct cm_app *app);
 /* The scheduler's job runner. */
 void track_run_job(const struct sched_job *job, void *arg);
+/* Free the contexts of pushes and notifications still in flight; call after the HTTP client
+ * was freed (it drops its requests without running their callbacks). */
+void track_free_calls(struct cm_app *app);
 /* A subscription was made: push what exists now and arm the abort check. */
 void track_subscribed(struct cm_app *app, int p);
 

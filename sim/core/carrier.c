@@ -92,6 +92,10 @@ static int read_data(const char *data, struct carrier_reply *reply, struct call_
     snprintf(reply->error_code, sizeof(reply->error_code), "%s",
              cJSON_IsString(ec) ? ec->valuestring : "");
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "msgData");
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(md, "orderId");
+    if (cJSON_IsString(ref) && strlen(ref->valuestring) < sizeof(reply->order_ref)) {
+        snprintf(reply->order_ref, sizeof(reply->order_ref), "%s", ref->valuestring);
+    }
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(md, "waybillNoInfoList");
     const cJSON *it;
     cJSON_ArrayForEach(it, list)

@@ -10,6 +10,7 @@
 
 #define CARRIER_WAYBILLS_MAX 4
 #define CARRIER_ERROR_BYTES_MAX 64
+#define CARRIER_REF_BYTES_MAX 65 /* SF orderId: up to 64 characters */
 
 struct carrier_reply {
     int success;                                            /* apiResultData.success */
@@ -17,6 +18,7 @@ struct carrier_reply {
     char waybills[CARRIER_WAYBILLS_MAX][WAYBILL_BYTES_MAX]; /* main waybills (type 1) */
     int waybill_count;
     int waybills_truncated; /* more than fit or over-long numbers */
+    char order_ref[CARRIER_REF_BYTES_MAX]; /* msgData.orderId ("" when absent or too long) */
 };
 
 typedef void (*carrier_cb)(struct core *c, const struct carrier_reply *reply,

@@ -23,6 +23,7 @@ struct wb_ctx {
     char carrier[CARRIER_CODE_BYTES_MAX];
     char ref[64];
     int searching;
+    struct carrier_reply got; /* the create / search answer while its number is validated */
 };
 
 static char *create_msg(const struct order_row *o, const char *ref)
@@ -95,6 +96,28 @@ static void queue_cancel(struct core *c, const char *carrier, const char *ref, c
     queue_cancel_keyed(c, carrier, ref, waybill, order_id, waybill[0] != '\0' ? waybill : ref);
 }
 
+/* num belongs to another order: journaled, kept out of the order (never bound, never sent to the
+ * platform), our reference's record of it cancelled at the carrier (the cancel names our
+ * reference and the number, so the carrier cancels only our record: the genuine owner's parcel
+ * is not touched), and the order moves to a new reference <order>-R<n>, since the same
+ * reference would keep answering the same number. The next attempt searches by the new
+ * reference before it creates. */
+static void refuse_foreign(struct core *c, struct wb_ctx *w, struct order_row *o, const char *num,
+                           const char *why, const char *owner)
+{
+    core_evidence(c, EVK_FOREIGN_WAYBILL, o->order_id, "a number of our own", num, "%s %s", why,
+                  owner);
+    if (store_waybill_reject(c->store, w->carrier, num, o->order_id, core_now_ms(c)) != 0) {
+        core_fatal_store(c, "waybill reject");
+    }
+    queue_cancel_keyed(c, w->carrier, w->ref, num, o->order_id, w->ref);
+    o->wb_gen++;
+    ingest_save(c, o);
+    struct call_outcome again;
+    outcome_set(&again, CALL_RETRY, -1, "foreign waybill");
+    outbox_retry(c, &w->job, &again, NULL, 1);
+}
+
 /* Bind the first valid number; cancel the rest. Returns 1 when the job is finished. */
 static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
                   const struct carrier_reply *r)
@@ -115,19 +138,7 @@ static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
         core_fatal_store(c, "waybill bind");
     }
     if (bound == 1) {
-        core_evidence(c, EVK_FOREIGN_WAYBILL, o->order_id, "a number of our own", num,
-                      "bound to order %s", owner);
-        if (store_waybill_reject(c->store, w->carrier, num, o->order_id, core_now_ms(c)) != 0) {
-            core_fatal_store(c, "waybill reject");
-        }
-        /* the carrier's record under our reference is cancelled (the other order's parcel is not
-         * touched: the cancel names our reference), and a new reference gets a new number */
-        queue_cancel_keyed(c, w->carrier, w->ref, num, o->order_id, w->ref);
-        o->wb_gen++;
-        ingest_save(c, o);
-        struct call_outcome again;
-        outcome_set(&again, CALL_RETRY, -1, "foreign waybill");
-        outbox_retry(c, &w->job, &again, NULL, 1);
+        refuse_foreign(c, w, o, num, "bound to order", owner);
         return 0;
     }
     snprintf(o->waybill, sizeof(o->waybill), "%s", num);
@@ -170,6 +181,60 @@ static void carrier_failed(struct core *c, struct wb_ctx *w, const struct call_o
 static void reply_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
                      void *arg);
 
+/* The carrier's EXP_RECE_VALIDATE_WAYBILLNO answer for the number to bind. */
+static void validate_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
+                        void *arg)
+{
+    struct wb_ctx *w = arg;
+    struct order_row ord;
+    const char *num = w->got.waybills[0];
+    if (store_order_get(c->store, w->job.order_id, &ord) != 1) {
+        finish(c, w, 1);
+        return;
+    }
+    if (o->result != CALL_OK) {
+        outbox_retry(c, &w->job, o, NULL, 0); /* the next attempt searches and asks again */
+        finish(c, w, 0);
+        return;
+    }
+    if (ord.state == OS_CANCELLED) {
+        for (int i = 0; i < w->got.waybill_count; i++) {
+            queue_cancel(c, w->carrier, w->ref, w->got.waybills[i], ord.order_id);
+        }
+        finish(c, w, 1);
+        return;
+    }
+    if (!r->success) {
+        /* the carrier disowns a number it just gave us: never bind it; ask again later */
+        core_evidence(c, EVK_INVALID_WAYBILL, ord.order_id, "a number the carrier issued", num,
+                      "validate said %s (carrier %s ref %s)", r->error_code, w->carrier, w->ref);
+        struct call_outcome retry;
+        outcome_set(&retry, CALL_RETRY, -1, "number not validated");
+        outbox_retry(c, &w->job, &retry, NULL, 0);
+        finish(c, w, 0);
+        return;
+    }
+    if (strcmp(r->order_ref, w->ref) != 0) {
+        refuse_foreign(c, w, &ord, num, "issued to carrier reference",
+                       r->order_ref[0] != '\0' ? r->order_ref : "(none)");
+        finish(c, w, 0);
+        return;
+    }
+    finish(c, w, accept(c, w, &ord, &w->got));
+}
+
+/* Ask the carrier whose number the answer's first one is, before it is bound to the order. */
+static void validate(struct core *c, struct wb_ctx *w)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "waybillNo", w->got.waybills[0]);
+    char *msg = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    carrier_call(c, w->carrier, "EXP_RECE_VALIDATE_WAYBILLNO", msg != NULL ? msg : "{}",
+                 validate_cb, w);
+    cJSON_free(msg);
+}
+
 static void call_carrier(struct core *c, struct wb_ctx *w, const struct order_row *o)
 {
     char *msg = w->searching ? search_msg(w->ref) : create_msg(o, w->ref);
@@ -206,7 +271,12 @@ static void reply_cb(struct core *c, const struct carrier_reply *r, const struct
         return;
     }
     if (r->success && r->waybill_count > 0) {
-        finish(c, w, accept(c, w, &ord, r));
+        if (!waybill_valid(w->carrier, r->waybills[0]) || r->waybills_truncated) {
+            finish(c, w, accept(c, w, &ord, r)); /* refused on its format: no need to ask */
+            return;
+        }
+        w->got = *r;
+        validate(c, w);
         return;
     }
     if (w->searching && !r->success) {

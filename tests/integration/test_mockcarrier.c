@@ -620,6 +620,34 @@ static void test_fault_auth_reset_error_latency(void **state)
             fail_msg("fault %s not in the fault log", *k);
 }
 
+/* EXP_RECE_VALIDATE_WAYBILLNO names the reference that made the number (not ORD-FOREIGN, which
+ * was handed it again); a cancel by ORD-FOREIGN naming the number cancels only its own record. */
+static void validate_and_cancel_foreign(const char *foreign)
+{
+    struct reply r;
+    char msg[128];
+    snprintf(msg, sizeof(msg), "{\"waybillNo\":\"%s\"}", foreign);
+    sf_call(&sf, "EXP_RECE_VALIDATE_WAYBILLNO", msg, 1, 0, &r);
+    cJSON *res = sf_result(&r, NULL);
+    assert_non_null(res);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(res, "success")));
+    const cJSON *m = cJSON_GetObjectItem(res, "msgData");
+    const char *owner = cJSON_GetObjectItem(m, "orderId")->valuestring;
+    assert_string_not_equal(owner, "ORD-FOREIGN");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(m, "cancelled")));
+    cJSON_Delete(res);
+    sf_call(&zto, "EXP_RECE_VALIDATE_WAYBILLNO", msg, 1, 0, &r); /* not ZTO's number */
+    assert_non_null(strstr(r.body, "8018"));
+    sf_call(&sf, "EXP_RECE_VALIDATE_WAYBILLNO", "{\"waybillNo\":\"SF1400000000000\"}", 1, 0, &r);
+    assert_non_null(strstr(r.body, "8018"));
+    snprintf(msg, sizeof(msg),
+             "{\"orderId\":\"ORD-FOREIGN\",\"dealType\":2,\"waybillNoInfoList\":"
+             "[{\"waybillType\":1,\"waybillNo\":\"%s\"}]}",
+             foreign);
+    sf_call(&sf, "EXP_RECE_UPDATE_ORDER", msg, 1, 0, &r);
+    assert_non_null(strstr(r.body, "S0000"));
+}
+
 static void test_fault_timeout_then_duplicate(void **state)
 {
     set_faults("{\"kind\":\"timeout\",\"target\":\"carrier:EXP_RECE_CREATE_ORDER\","
@@ -646,9 +674,18 @@ static void test_fault_timeout_then_duplicate(void **state)
     char foreign[32], code[16];
     create(&sf, "ORD-FOREIGN", "郑十", foreign, code);
     clear_faults();
+    /* both numbers of the retried create are listed, the newest first */
+    sf_call(&sf, "EXP_RECE_SEARCH_ORDER_RESP", "{\"orderId\":\"ORD-TO\"}", 1, 0, &r);
+    res = sf_result(&r, NULL);
+    list = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"), "waybillNoInfoList");
+    assert_int_equal(cJSON_GetArraySize(list), 2);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring, second);
+    cJSON_Delete(res);
+    validate_and_cancel_foreign(foreign);
 
     http("GET", "/__sim/truth", NULL, NULL, 0, &r);
-    int to_lines = 0, dup_lines = 0, foreign_owner = 0;
+    int to_lines = 0, dup_lines = 0, foreign_owner = 0, foreign_cancelled = 0;
     char *save = NULL;
     for (char *line = strtok_r(r.body, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
@@ -666,11 +703,14 @@ static void test_fault_timeout_then_duplicate(void **state)
                 assert_string_not_equal(dup->valuestring, second);
             }
         }
-        if (strcmp(type, "waybill") == 0 && strcmp(no, foreign) == 0 &&
-            strcmp(ref, "ORD-FOREIGN") != 0)
-            foreign_owner++;
+        if (strcmp(type, "waybill") == 0 && strcmp(no, foreign) == 0) {
+            int cancelled = cJSON_IsNumber(cJSON_GetObjectItem(o, "cancel_ms"));
+            foreign_owner += strcmp(ref, "ORD-FOREIGN") != 0 && !cancelled;
+            foreign_cancelled += strcmp(ref, "ORD-FOREIGN") == 0 && cancelled;
+        }
         cJSON_Delete(o);
     }
+    assert_int_equal(foreign_cancelled, 1); /* only the impostor's record */
     assert_int_equal(to_lines, 2); /* the timed-out create was processed, the retry made another */
     assert_int_equal(dup_lines, 1);
     assert_int_equal(foreign_owner, 1);
