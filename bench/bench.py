@@ -533,17 +533,22 @@ def measure_inflight(tmp, res, notes, rate_ok):
         notes.append("inflight: the hold window has no samples (exit %s)" % rc)
         return
     lo, hi = min(hold), max(hold)
-    steady = hi - lo <= 0.15 * hi and w["shipped"] >= 0.9 * w["placed"]
+    # held: the level stayed within 15% for the whole window (shipping may lag placing a little
+    # there; whether it kept 90% is recorded beside it)
+    steady = hi - lo <= 0.15 * hi
+    kept_up = w["shipped"] >= 0.9 * w["placed"]
     res["inflight_max_held"] = int(lo) if steady else None
     res["inflight_run"] = {"rate": rate, "fill_s": fill_s, "hold_s": round(w["seconds"], 1),
                            "inflight_min": int(lo), "inflight_max": int(hi),
                            "placed_per_s": round(w["placed"], 1),
                            "shipped_per_s": round(w["shipped"], 1), "exit": rc,
+                           "shipping_kept_up": kept_up,
                            "cpu_cores": w["cpu"],
                            "behind_max_ms": summ.get("load_behind_max_ms") if summ else None}
     notes.append("inflight: %g orders/s, each in flight ~%d s (parcel pickup delay), level "
-                 "%d..%d over %.0f s%s" % (rate, fill_s, lo, hi, w["seconds"],
-                                           "" if steady else ": NOT steady"))
+                 "%d..%d over %.0f s%s; shipped %.1f/s of %.1f/s placed" %
+                 (rate, fill_s, lo, hi, w["seconds"], "" if steady else ": NOT steady",
+                  w["shipped"], w["placed"]))
     syncd_rss(samples, t0, res, notes)
 
 
