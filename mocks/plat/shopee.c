@@ -420,12 +420,19 @@ static void sp_ship_order(struct plat_req *r)
     if (!cJSON_IsString(tn) || tn->valuestring[0] == '\0')
         return plat_shopee_error(r, 200, "logistics.error_param",
                                  "Wrong parameters, detail: tracking_number is required.");
-    if (own_order(r, sn->valuestring) == NULL)
+    const struct truth_order *o = own_order(r, sn->valuestring);
+    if (o == NULL)
         return plat_shopee_error(r, 200, "error_not_found",
                                  "Wrong parameters, detail: the order is not found.");
-    switch (truth_ship(r->p->truth, sn->valuestring, tn->valuestring, NULL)) {
+    /* shipsim's choice, mirroring the seller center's "re-arrange shipment": a PROCESSED order
+     * whose parcel was never collected may be shipped again with a new tracking number (the
+     * seller switched carriers); once collected it is package_already_shipped as before */
+    int again = o->state == TS_SHIPPED && strcmp(o->waybill, tn->valuestring) != 0;
+    switch (again ? truth_reship(r->p->truth, sn->valuestring, tn->valuestring, NULL)
+                  : truth_ship(r->p->truth, sn->valuestring, tn->valuestring, NULL)) {
     case TRUTH_OK: return plat_shopee_ok(r, NULL);
     case TRUTH_SHIPPED:
+    case TRUTH_PICKED_UP:
         return plat_shopee_error(r, 200, "logistics.package_already_shipped",
                                  "Order has been shipped.");
     case TRUTH_WAYBILL_USED:

@@ -14,6 +14,7 @@
 #define WX_ORDER_NOT_FOUND 100002
 #define WX_NOT_SHIPPABLE 109002
 #define WX_PRODUCT_NOT_FOUND 10020050
+#define WX_PICKED_UP 109003 /* shipsim's: the parcel was collected, delivery info is final */
 
 static const char *const companies[][2] = {
     {"SF", "顺丰速运"},  {"ZTO", "中通快递"}, {"YTO", "圆通速递"}, {"YUNDA", "韵达快递"},
@@ -294,6 +295,42 @@ static void wx_delivery_send(struct plat_req *r)
     }
 }
 
+/* order/deliveryinfo/update: the same body as delivery/send; moves a delivered-to-carrier order
+ * (status 30) to another waybill and company while the parcel was not collected. The call is
+ * WeChat's (channels_ec order API); its error codes here are shipsim's (UNCONFIRMED). */
+static void wx_delivery_update(struct plat_req *r)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r->json, "order_id");
+    const cJSON *dl =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r->json, "delivery_list"), 0);
+    const cJSON *company = cJSON_GetObjectItemCaseSensitive(dl, "delivery_id");
+    const cJSON *waybill = cJSON_GetObjectItemCaseSensitive(dl, "waybill_id");
+    if (!cJSON_IsString(id) || !cJSON_IsString(company) || !cJSON_IsString(waybill))
+        return plat_wechat_error(r, 200, 47001,
+                                 "data format error: order_id and delivery_list[0] are required");
+    if (!company_known(company->valuestring))
+        return plat_wechat_error(r, 200, 9401020, "invalid delivery_id");
+    if (own_order(r) == NULL)
+        return plat_wechat_error(r, 200, WX_ORDER_NOT_FOUND, "order not exist");
+    switch (
+        truth_reship(r->p->truth, id->valuestring, waybill->valuestring, company->valuestring)) {
+    case TRUTH_OK:
+    case TRUTH_SHIPPED: return plat_reply(r, 200, plat_wechat_root(), 0); /* same: idempotent */
+    case TRUTH_PICKED_UP:
+        return plat_wechat_error(r, 200, WX_PICKED_UP,
+                                 "parcel already collected, delivery info cannot be updated");
+    case TRUTH_WAYBILL_USED:
+        return plat_wechat_error(r, 200, 109000,
+                                 "delivery failed: repeated delivery_id and waybill_id");
+    case TRUTH_BAD_STATE:
+        return plat_wechat_error(r, 200, WX_NOT_SHIPPABLE,
+                                 "order status does not allow a delivery update");
+    case TRUTH_BAD_INPUT:
+        return plat_wechat_error(r, 200, 47001, "data format error: invalid waybill_id");
+    default: return plat_wechat_error(r, 200, -1, "system error");
+    }
+}
+
 static void wx_company_list(struct plat_req *r)
 {
     cJSON *root = plat_wechat_root();
@@ -390,6 +427,8 @@ const struct plat_route wechat_routes[] = {
      wx_order_get},
     {"/channels/ec/order/delivery/send", "order/delivery/send", FLAVOR_WECHAT, AUTH_WECHAT,
      "order_id", NULL, wx_delivery_send},
+    {"/channels/ec/order/deliveryinfo/update", "order/deliveryinfo/update", FLAVOR_WECHAT,
+     AUTH_WECHAT, "order_id", NULL, wx_delivery_update},
     {"/channels/ec/order/deliverycompanylist/new/get", "order/deliverycompanylist/new/get",
      FLAVOR_WECHAT, AUTH_WECHAT, NULL, NULL, wx_company_list},
     {"/channels/ec/product/stock/get", "product/stock/get", FLAVOR_WECHAT, AUTH_WECHAT,

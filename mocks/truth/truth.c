@@ -332,6 +332,35 @@ int truth_index_waybill(struct truth *t, uint32_t idx)
     return slots_put(t, &t->by_waybill, idx);
 }
 
+/* Linear probing: after emptying a slot, later entries of the run move back into the gap when
+ * their home slot does not lie between the gap and them (Knuth's algorithm R), so every lookup
+ * still finds its key without tombstones. */
+void truth_unindex_waybill(struct truth *t, uint32_t idx)
+{
+    assert(idx < t->n);
+    struct slot_table *st = &t->by_waybill;
+    size_t gap = slot_find(t, st, t->orders[idx].waybill);
+    if (st->v[gap] != idx + 1)
+        return; /* not indexed under its current number */
+    st->v[gap] = 0;
+    st->used--;
+    size_t j = gap;
+    for (size_t n = 0; n < st->cap; n++) {
+        j = (j + 1) & (st->cap - 1);
+        uint32_t v = st->v[j];
+        if (v == 0)
+            return;
+        size_t home = hash_str(slot_key(t, st, v - 1)) & (st->cap - 1);
+        int stays = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
+        if (!stays) {
+            st->v[gap] = v;
+            st->v[j] = 0;
+            gap = j;
+        }
+    }
+    assert(!"slot table without an empty slot");
+}
+
 int truth_touch(struct truth *t, struct truth_order *o)
 {
     assert(o >= t->orders && o < t->orders + t->n);

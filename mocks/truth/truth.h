@@ -46,7 +46,8 @@ enum truth_err {
     TRUTH_OUT_OF_STOCK,
     TRUTH_WAYBILL_USED, /* the waybill is bound to another order */
     TRUTH_BAD_INPUT,
-    TRUTH_FULL
+    TRUTH_FULL,
+    TRUTH_PICKED_UP /* the carrier already collected the parcel */
 };
 
 struct truth_line {
@@ -115,6 +116,14 @@ enum truth_err truth_cancel(struct truth *t, const char *order_id);
  * TRUTH_WAYBILL_USED when another order holds the waybill, TRUTH_BAD_STATE when not paid. */
 enum truth_err truth_ship(struct truth *t, const char *order_id, const char *waybill,
                           const char *carrier);
+/* The seller moves a shipped order to another waybill (a new carrier after a stall: Shopee
+ * "re-arrange shipment", WeChat deliveryinfo/update). Allowed only while the order is shipped
+ * and its parcel was never collected (TRUTH_PICKED_UP after, TRUTH_BAD_STATE before shipping or
+ * once cancelled); TRUTH_SHIPPED when waybill is already the order's (nothing changes);
+ * TRUTH_WAYBILL_USED when another order holds it. carrier may be NULL or "" (Shopee: learned from
+ * the carrier's parcel events). ship_ms keeps the first ship time. Counts as a ship call. */
+enum truth_err truth_reship(struct truth *t, const char *order_id, const char *waybill,
+                            const char *carrier);
 /* A parcel event from the carrier ("collected", "in_transit", "out_for_delivery", "signed",
  * "problem", "refused", "returning", "returned") for the order holding waybill. */
 enum truth_err truth_parcel(struct truth *t, const char *waybill, const char *carrier,

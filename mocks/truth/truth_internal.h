@@ -65,6 +65,7 @@ struct truth {
 /* truth.c helpers used by the other files */
 int truth_index_order(struct truth *t, uint32_t idx); /* id table + create log */
 int truth_index_waybill(struct truth *t, uint32_t idx);
+void truth_unindex_waybill(struct truth *t, uint32_t idx); /* before its waybill changes */
 int truth_touch(struct truth *t, struct truth_order *o); /* new update time + update log */
 int truth_rebuild_indexes(struct truth *t);              /* after replay; -1 out of memory */
 int truth_state_parse(const char *name);

@@ -283,6 +283,44 @@ enum truth_err truth_ship(struct truth *t, const char *order_id, const char *way
     return TRUTH_OK;
 }
 
+enum truth_err truth_reship(struct truth *t, const char *order_id, const char *waybill,
+                            const char *carrier)
+{
+    assert(t != NULL);
+    struct truth_order *o = find_rw(t, order_id);
+    if (o == NULL)
+        return TRUTH_NOT_FOUND;
+    if (waybill == NULL || !valid_waybill(waybill) ||
+        (carrier != NULL && carrier[0] != '\0' && !valid_token(carrier, CARRIER_CODE_BYTES_MAX)))
+        return TRUTH_BAD_INPUT;
+    o->ship_calls++;
+    const struct truth_order *holder = truth_find_waybill(t, waybill);
+    enum truth_err e = TRUTH_OK;
+    int shipped = o->state == TS_SHIPPED || o->state == TS_IN_TRANSIT || o->state == TS_DELIVERED ||
+                  o->state == TS_COMPLETED || o->state == TS_RETURNED;
+    if (shipped && strcmp(o->waybill, waybill) == 0)
+        e = TRUTH_SHIPPED;
+    else if (shipped && (o->state != TS_SHIPPED || o->pickup_ms != 0))
+        e = TRUTH_PICKED_UP;
+    else if (o->state != TS_SHIPPED)
+        e = TRUTH_BAD_STATE;
+    else if (holder != NULL && holder != o)
+        e = TRUTH_WAYBILL_USED;
+    if (e != TRUTH_OK) {
+        o->ship_rejected += e != TRUTH_SHIPPED;
+        truth_journal_order(t, o);
+        return e;
+    }
+    uint32_t idx = (uint32_t)(o - t->orders);
+    truth_unindex_waybill(t, idx);
+    snprintf(o->waybill, sizeof(o->waybill), "%s", waybill);
+    snprintf(o->carrier, sizeof(o->carrier), "%s", carrier != NULL ? carrier : "");
+    if (truth_index_waybill(t, idx) != 0)
+        return TRUTH_FULL;
+    set_state(t, o, TS_SHIPPED); /* same state: new update time, journal, a deliver event */
+    return TRUTH_OK;
+}
+
 static void parcel_pickup(struct truth *t, struct truth_order *o)
 {
     if (o->pickup_ms == 0)

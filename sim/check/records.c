@@ -180,6 +180,17 @@ static int platform_line(struct records *r, const cJSON *o, const char *line)
     return 0;
 }
 
+void records_ref_to_order(char *ref)
+{
+    char *r = strrchr(ref, '-');
+    if (r == NULL || r == ref || r[1] != 'R' || r[2] == '\0')
+        return;
+    for (const char *d = r + 2; *d != '\0'; d++)
+        if (*d < '0' || *d > '9')
+            return;
+    *r = '\0';
+}
+
 static int carrier_line(struct records *r, const cJSON *o, const char *line)
 {
     char type[16];
@@ -192,6 +203,7 @@ static int carrier_line(struct records *r, const cJSON *o, const char *line)
         get_str(o, "carrier", x->carrier, sizeof(x->carrier));
         get_str(o, "waybill", x->waybill, sizeof(x->waybill));
         get_str(o, "order_ref", x->order_ref, sizeof(x->order_ref));
+        records_ref_to_order(x->order_ref);
         x->create_ms = get_ms(o, "create_ms");
         x->cancel_ms = get_ms(o, "cancel_ms");
         x->duplicate = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "duplicate_of"));
@@ -203,6 +215,7 @@ static int carrier_line(struct records *r, const cJSON *o, const char *line)
         get_str(o, "carrier", x->carrier, sizeof(x->carrier));
         get_str(o, "waybill", x->waybill, sizeof(x->waybill));
         get_str(o, "order_ref", x->order_ref, sizeof(x->order_ref));
+        records_ref_to_order(x->order_ref);
         const cJSON *events = cJSON_GetObjectItemCaseSensitive(o, "events");
         x->first_event_ms = REC_NONE;
         if (cJSON_IsArray(events) && cJSON_GetArraySize(events) > 0)
@@ -281,8 +294,10 @@ static int event_line(struct rec_event *x, const cJSON *o, const char *line)
     x->sim_ms = get_ms(o, "sim_ms");
     get_str(o, "kind", x->kind, sizeof(x->kind));
     get_str(o, "order_id", x->order_id, sizeof(x->order_id));
-    if (x->order_id[0] == '\0')
+    if (x->order_id[0] == '\0') {
         get_str(o, "order", x->order_id, sizeof(x->order_id));
+        records_ref_to_order(x->order_id); /* a fault log's key: maybe a carrier reference */
+    }
     x->line = strdup(line);
     return x->line == NULL ? -1 : 0;
 }

@@ -148,6 +148,11 @@ struct rec_stats {
 };
 int records_parse_stats(const char *body, size_t len, struct rec_stats *out);
 
+/* A carrier order reference names its order as the order id itself or the order id plus a
+ * generation suffix "-R<n>" (a later reference after a refused number, INTERFACES.md section 6):
+ * strips such a suffix in place. */
+void records_ref_to_order(char *ref);
+
 /* The order id of a JSON line (its "order_id", "order_ref" or "order" member, in that order of
  * preference) copied into buf; returns 1, or 0 when the line names none. */
 int records_line_order_id(const char *line, char *buf, int buf_len);

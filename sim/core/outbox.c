@@ -124,7 +124,8 @@ static void drop_unknown(struct core *c, const struct job_row *j)
 static void dispatch(struct core *c, struct job_row *due, int n, int i, char *used, int64_t until)
 {
     struct job_row *j = &due[i];
-    int platform = strcmp(j->kind, JOB_DETAIL) == 0 || strcmp(j->kind, JOB_SHIP) == 0;
+    int platform = strcmp(j->kind, JOB_DETAIL) == 0 || strcmp(j->kind, JOB_SHIP) == 0 ||
+                   strcmp(j->kind, JOB_RESHIP) == 0;
     if (platform) {
         int shop = shop_of_job(c, j);
         if (shop < 0) {
@@ -154,6 +155,10 @@ static void dispatch(struct core *c, struct job_row *due, int n, int i, char *us
         tracking_query_run(c, j);
     } else if (strcmp(j->kind, JOB_REMIND) == 0) {
         tracking_remind_run(c, j);
+    } else if (strcmp(j->kind, JOB_SWITCH) == 0) {
+        waybill_switch_run(c, j);
+    } else if (strcmp(j->kind, JOB_RESHIP) == 0) {
+        ship_reship_run(c, j);
     } else {
         log_warn("outbox: unknown job kind %s", j->kind);
         outbox_done(c, j);

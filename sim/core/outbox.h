@@ -13,6 +13,8 @@
 #define JOB_WAYBILL "waybill" /* allocate a waybill (arg: carrier code) */
 #define JOB_SHIP "ship"       /* mark shipped on the platform */
 #define JOB_CANCEL "cancel"   /* cancel a waybill at its carrier (arg: carrier|ref|waybill|order) */
+#define JOB_SWITCH "switch"   /* stall 4 h: cancel the waybill (arg) at its carrier (shop) first */
+#define JOB_RESHIP "reship"   /* tell the platform the shipped order's new waybill */
 
 #define OUTBOX_INFLIGHT_MAX 256
 #define OUTBOX_DUE_BATCH_MAX 256
@@ -41,5 +43,10 @@ void outbox_release(struct core *c);
 void waybill_run(struct core *c, const struct job_row *j);
 void waybill_cancel_run(struct core *c, const struct job_row *j);
 void ship_run(struct core *c, const struct job_row *j);
+/* The 4 h stall switch (tracking.c queues it): the old waybill is cancelled at its carrier
+ * first (refused once collected: then no switch), then the order gets a waybill at the backup
+ * carrier through the allocator (validated as any other), then the platform is updated. */
+void waybill_switch_run(struct core *c, const struct job_row *j);
+void ship_reship_run(struct core *c, const struct job_row *j);
 
 #endif

@@ -142,6 +142,22 @@ void plat_ship(struct core *c, int shop, const char *order_id, const char *carri
     }
 }
 
+void plat_reship(struct core *c, int shop, const char *order_id, const char *carrier,
+                 const char *waybill, const char *lines, plat_ship_cb cb, void *arg)
+{
+    struct plat_call *pc = new_call(c, shop, arg);
+    if (pc == NULL) {
+        oom(c, shop, NULL, NULL, cb, arg);
+        return;
+    }
+    pc->ship_cb = cb;
+    if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
+        shopee_ship(pc, order_id, waybill);
+    } else {
+        wechat_reship(pc, order_id, carrier, waybill, lines);
+    }
+}
+
 int64_t plat_window_s(const struct core *c, int shop)
 {
     /* a day short of the limit, so clock skew between us and the platform never trips it */

@@ -50,6 +50,13 @@ void plat_detail(struct core *c, int shop, const char *const *ids, int n, plat_d
  * state is CALL_REJECT with text "not_ready". */
 void plat_ship(struct core *c, int shop, const char *order_id, const char *carrier,
                const char *waybill, const char *lines, plat_ship_cb cb, void *arg);
+/* Move a shipped order to a new waybill (carrier switch after a stall, before pickup): Shopee
+ * ship_order again with the new non_integrated tracking number (mockplat's "re-arrange
+ * shipment"), WeChat order/deliveryinfo/update. CALL_OK also when the platform already holds
+ * this number; callers cancel the old waybill first, so "already shipped" cannot mean that the
+ * old parcel was collected meanwhile. */
+void plat_reship(struct core *c, int shop, const char *order_id, const char *carrier,
+                 const char *waybill, const char *lines, plat_ship_cb cb, void *arg);
 /* Largest list window of the shop's flavor, sim s. */
 int64_t plat_window_s(const struct core *c, int shop);
 
@@ -80,6 +87,8 @@ void wechat_list(struct plat_call *pc, int64_t from_s, int64_t to_s, const char 
 void wechat_detail(struct plat_call *pc, const char *order_id);
 void wechat_ship(struct plat_call *pc, const char *order_id, const char *carrier,
                  const char *waybill, const char *lines);
+void wechat_reship(struct plat_call *pc, const char *order_id, const char *carrier,
+                   const char *waybill, const char *lines);
 /* Finish a call with outcome o on the next loop turn (never re-entering the caller). */
 void plat_fail_later(struct plat_call *pc, const struct call_outcome *o);
 /* Run the call's callback with its answer and free the call. */

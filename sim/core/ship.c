@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "core/ingest.h"
 #include "core/outbox.h"
+#include "core/tracking.h"
 
 struct ship_ctx {
     struct job_row job;
@@ -73,4 +74,65 @@ void ship_run(struct core *c, const struct job_row *j)
     x->job = *j;
     snprintf(x->waybill, sizeof(x->waybill), "%s", o.waybill);
     plat_ship(c, shop, o.order_id, o.carrier, o.waybill, o.lines, ship_cb, x);
+}
+
+/* --- carrier switch: the platform learns the new number --------------------------------------- */
+
+struct switched {
+    const char *to_carrier;
+    struct waybill_row from; /* the order's last cancelled waybill at another carrier */
+};
+
+static int switched_from(const struct waybill_row *w, void *arg)
+{
+    struct switched *sw = arg;
+    if (w->status == WB_CANCELLED && strcmp(w->carrier, sw->to_carrier) != 0) {
+        sw->from = *w; /* listed by time: the last one wins */
+    }
+    return 0;
+}
+
+static void reship_cb(struct core *c, int shop, const struct call_outcome *o, void *arg)
+{
+    struct ship_ctx *x = arg;
+    struct order_row ord;
+    (void)shop;
+    int found = store_order_get(c->store, x->job.order_id, &ord);
+    if (found != 1 || strcmp(ord.waybill, x->waybill) != 0) {
+        outbox_done(c, &x->job); /* the order moved on while we called */
+    } else if (o->result == CALL_OK) {
+        struct switched sw;
+        memset(&sw, 0, sizeof(sw));
+        sw.to_carrier = ord.carrier;
+        if (store_waybills_each(c->store, ord.order_id, switched_from, &sw) != 0) {
+            core_fatal_store(c, "waybills");
+        }
+        core_evidence(c, EVK_CARRIER_FALLBACK, ord.order_id, sw.from.waybill, ord.waybill,
+                      "carrier switch after a 4 h stall: %s %s cancelled, %s %s on the platform",
+                      sw.from.carrier, sw.from.waybill, ord.carrier, ord.waybill);
+        tracking_start(c, ord.order_id, ord.carrier, ord.waybill);
+        outbox_done(c, &x->job);
+    } else {
+        /* never dropped: maintenance, limits and refusals are retried */
+        outbox_retry(c, &x->job, o, NULL, 0);
+    }
+    outbox_release(c);
+    free(x);
+}
+
+void ship_reship_run(struct core *c, const struct job_row *j)
+{
+    struct order_row o;
+    int found = store_order_get(c->store, j->order_id, &o);
+    int shop = found == 1 ? core_shop_index(c, o.shop) : -1;
+    if (found != 1 || shop < 0 || o.state != OS_SHIPPED || o.waybill[0] == '\0') {
+        outbox_done(c, j); /* moot: cancelled, or the platform moved it on */
+        outbox_release(c);
+        return;
+    }
+    struct ship_ctx *x = calloc(1, sizeof(*x));
+    assert(x != NULL);
+    x->job = *j;
+    snprintf(x->waybill, sizeof(x->waybill), "%s", o.waybill);
+    plat_reship(c, shop, o.order_id, o.carrier, o.waybill, o.lines, reship_cb, x);
 }

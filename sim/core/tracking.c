@@ -544,6 +544,20 @@ static int sweep_collect(const struct parcel_row *p, void *arg)
     return sw->n >= TRACK_SWEEP_MAX;
 }
 
+/* The 4 h switch needs a backup carrier other than the parcel's, and the parcel must still be
+ * the order's live one on a shipped order. */
+static int switch_possible(struct core *c, const struct parcel_row *p)
+{
+    struct order_row o;
+    const char *backup = c->cfg->carrier_backup;
+    if (backup[0] == '\0' || strcmp(backup, p->carrier) == 0 ||
+        config_carrier(c->cfg, backup) == NULL) {
+        return 0;
+    }
+    return store_order_get(c->store, p->order_id, &o) == 1 && o.state == OS_SHIPPED &&
+           strcmp(o.waybill, p->waybill) == 0;
+}
+
 static void ladder_step(struct core *c, const struct parcel_row *p)
 {
     struct parcel_row q = *p;
@@ -555,14 +569,18 @@ static void ladder_step(struct core *c, const struct parcel_row *p)
     while (q.ladder < 4 && idle >= ladder_hours[q.ladder] * TRACK_HOUR_MS) {
         int step = q.ladder++;
         const char *what = steps[step];
-        if (step == 1 || (step == 2 && p->state < 0)) {
+        int switching = step == 2 && p->state < 0 && switch_possible(c, p);
+        if (step == 1 || (step == 2 && p->state < 0 && !switching)) {
             outbox_add(c, JOB_REMIND, p->waybill, p->carrier, p->order_id, 0, 0);
         }
         if (step == 2 && p->state >= 0) {
             what = "picked up: no switch, keep reminding";
+        } else if (switching) {
+            /* the old waybill is cancelled first: refused once collected, then no switch */
+            outbox_add(c, JOB_SWITCH, p->order_id, p->carrier, p->waybill, 0, 0);
+            what = "never picked up: switching to the backup carrier";
         } else if (step == 2) {
-            what = "never picked up: backup carrier advised, reminded (platforms here have no "
-                   "waybill update call)";
+            what = "never picked up, already at the backup carrier: reminded";
         }
         if (step == 3) {
             compensate(c, p);

@@ -143,10 +143,16 @@ static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
     }
     snprintf(o->waybill, sizeof(o->waybill), "%s", num);
     snprintf(o->carrier, sizeof(o->carrier), "%s", w->carrier);
-    if (!ingest_move(c, o, OS_WAYBILLED)) {
+    if (o->state == OS_SHIPPED) {
+        /* a carrier switch: the platform still shows the old number until it is told */
         ingest_save(c, o);
+        outbox_add(c, JOB_RESHIP, o->order_id, o->shop, "", 0, 0);
+    } else {
+        if (!ingest_move(c, o, OS_WAYBILLED)) {
+            ingest_save(c, o);
+        }
+        outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", ingest_ship_delay_ms(c, o), 0);
     }
-    outbox_add(c, JOB_SHIP, o->order_id, o->shop, "", ingest_ship_delay_ms(c, o), 0);
     for (int i = 1; i < r->waybill_count; i++) {
         if (strcmp(r->waybills[i], num) != 0 && waybill_valid(w->carrier, r->waybills[i])) {
             core_evidence(c, EVK_SURPLUS_WAYBILL, o->order_id, num, r->waybills[i],
@@ -297,7 +303,9 @@ void waybill_run(struct core *c, const struct job_row *j)
     assert(w != NULL);
     w->job = *j;
     int found = store_order_get(c->store, j->order_id, &o);
-    int wanted = found == 1 && (o.state == OS_PAID || o.state == OS_WAYBILLED) &&
+    /* shipped without a number: in a carrier switch, between the old one's cancel and the new */
+    int wanted = found == 1 &&
+                 (o.state == OS_PAID || o.state == OS_WAYBILLED || o.state == OS_SHIPPED) &&
                  o.waybill[0] == '\0' && o.hold_reason[0] == '\0';
     if (!wanted) {
         finish(c, w, 1); /* moot: cancelled, held, or already has its waybill */
@@ -379,5 +387,83 @@ void waybill_cancel_run(struct core *c, const struct job_row *j)
     char *msg = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
     carrier_call(c, fields[0], "EXP_RECE_UPDATE_ORDER", msg != NULL ? msg : "{}", cancel_cb, x);
+    cJSON_free(msg);
+}
+
+/* --- the 4 h stall switch --------------------------------------------------------------------- */
+
+struct switch_ctx {
+    struct job_row job;
+};
+
+/* The old waybill is cancelled (its parcel can never be collected now): the order, still shipped,
+ * waits for a number at the backup carrier; accept() then queues the platform update. */
+static void switch_cancelled(struct core *c, const struct job_row *j, struct order_row *o)
+{
+    struct parcel_row p;
+    if (store_waybill_set_status(c->store, o->waybill, WB_CANCELLED) != 0) {
+        core_fatal_store(c, "waybill status");
+    }
+    if (store_parcel_get(c->store, o->waybill, &p) == 1) {
+        p.final = 1; /* no more polling or ladder for a cancelled parcel */
+        if (store_parcel_put(c->store, &p) != 0) {
+            core_fatal_store(c, "parcel final");
+        }
+    }
+    o->waybill[0] = '\0';
+    snprintf(o->carrier, sizeof(o->carrier), "%s", c->cfg->carrier_backup);
+    ingest_save(c, o);
+    outbox_add(c, JOB_WAYBILL, o->order_id, o->shop, c->cfg->carrier_backup, 0, 0);
+    log_info("switch %s: %s cancelled at %s, asking %s", o->order_id, j->arg, j->shop,
+             c->cfg->carrier_backup);
+}
+
+static void switch_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
+                      void *arg)
+{
+    struct switch_ctx *x = arg;
+    struct order_row ord;
+    int found = store_order_get(c->store, x->job.order_id, &ord);
+    if (o->result != CALL_OK) {
+        outbox_retry(c, &x->job, o, NULL, 0);
+    } else if (found == 1 && r->success && strcmp(ord.waybill, x->job.arg) == 0) {
+        switch_cancelled(c, &x->job, &ord);
+        outbox_done(c, &x->job);
+    } else {
+        /* collected meanwhile (8037) or moved on: the parcel stays with its carrier */
+        log_info("switch %s: no switch (%s)", x->job.order_id,
+                 r->success ? "order moved on" : r->error_code);
+        outbox_done(c, &x->job);
+    }
+    outbox_release(c);
+    free(x);
+}
+
+void waybill_switch_run(struct core *c, const struct job_row *j)
+{
+    struct order_row o;
+    int found = store_order_get(c->store, j->order_id, &o);
+    if (found != 1 || o.state != OS_SHIPPED || strcmp(o.waybill, j->arg) != 0 ||
+        config_carrier(c->cfg, j->shop) == NULL) {
+        outbox_done(c, j); /* collected, cancelled or already switched */
+        outbox_release(c);
+        return;
+    }
+    struct switch_ctx *x = calloc(1, sizeof(*x));
+    assert(x != NULL);
+    x->job = *j;
+    char ref[64];
+    ingest_waybill_ref(&o, ref, sizeof(ref));
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "orderId", ref);
+    cJSON_AddNumberToObject(m, "dealType", 2);
+    cJSON *list = cJSON_AddArrayToObject(m, "waybillNoInfoList");
+    cJSON *wb = cJSON_CreateObject();
+    cJSON_AddNumberToObject(wb, "waybillType", 1);
+    cJSON_AddStringToObject(wb, "waybillNo", j->arg);
+    cJSON_AddItemToArray(list, wb);
+    char *msg = cJSON_PrintUnformatted(m);
+    cJSON_Delete(m);
+    carrier_call(c, j->shop, "EXP_RECE_UPDATE_ORDER", msg != NULL ? msg : "{}", switch_cb, x);
     cJSON_free(msg);
 }

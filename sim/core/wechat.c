@@ -292,8 +292,9 @@ void wechat_detail(struct plat_call *pc, const char *order_id)
     call(pc, "order/get", b);
 }
 
-void wechat_ship(struct plat_call *pc, const char *order_id, const char *carrier,
-                 const char *waybill, const char *lines)
+/* delivery/send and deliveryinfo/update take the same body. */
+static void delivery_call(struct plat_call *pc, const char *api, const char *order_id,
+                          const char *carrier, const char *waybill, const char *lines)
 {
     char err[ERR_BYTES_MAX];
     cJSON *b = cJSON_CreateObject();
@@ -319,5 +320,17 @@ void wechat_ship(struct plat_call *pc, const char *order_id, const char *carrier
         cJSON_AddItemToArray(prods, p);
     }
     json_delete(ls);
-    call(pc, "order/delivery/send", b);
+    call(pc, api, b);
+}
+
+void wechat_ship(struct plat_call *pc, const char *order_id, const char *carrier,
+                 const char *waybill, const char *lines)
+{
+    delivery_call(pc, "order/delivery/send", order_id, carrier, waybill, lines);
+}
+
+void wechat_reship(struct plat_call *pc, const char *order_id, const char *carrier,
+                   const char *waybill, const char *lines)
+{
+    delivery_call(pc, "order/deliveryinfo/update", order_id, carrier, waybill, lines);
 }

@@ -30,6 +30,10 @@
 
 /* The time scale of the next world (tests of slow parcel lifecycles raise it). */
 static const char *t_scale = T_SCALE;
+/* The parcel plans of the next world's scenario ("parcels" object). */
+static const char *t_parcels =
+    "{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
+    "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0}";
 #define T_WAIT_MS 30000
 #define T_BODY_MAX (8 * 1024 * 1024)
 
@@ -180,10 +184,9 @@ static void write_scenario(struct world *w, const char *faults)
         "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
         "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
         "\"buyers\":{\"population\":1000},"
-        "\"parcels\":{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
-        "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0},\"faults\":[%s],\"crashes\":[],"
+        "\"parcels\":%s,\"faults\":[%s],\"crashes\":[],"
         "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
-        t_scale, faults);
+        t_scale, t_parcels, faults);
     write_file(w->scen, text);
 }
 

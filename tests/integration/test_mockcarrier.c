@@ -679,8 +679,8 @@ static void test_fault_timeout_then_duplicate(void **state)
     res = sf_result(&r, NULL);
     list = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"), "waybillNoInfoList");
     assert_int_equal(cJSON_GetArraySize(list), 2);
-    assert_string_equal(
-        cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring, second);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring,
+                        second);
     cJSON_Delete(res);
     validate_and_cancel_foreign(foreign);
 

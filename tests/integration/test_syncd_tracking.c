@@ -220,12 +220,133 @@ static void tracking_stall(void **state)
     assert_true(sent > 0);
 }
 
+/* The carrier's waybill lines as one array. */
+static cJSON *carrier_waybills(struct world *w)
+{
+    char *text = NULL, *save = NULL;
+    cJSON *arr = cJSON_CreateArray();
+    assert_int_equal(http("GET", w->carrier.port, "/__sim/truth", NULL, &text), 200);
+    for (char *line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *type = cJSON_GetObjectItem(o, "type");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "waybill") == 0) {
+            cJSON_AddItemToArray(arr, o);
+        } else {
+            cJSON_Delete(o);
+        }
+    }
+    free(text);
+    return arr;
+}
+
+struct switch_tally {
+    int switched; /* platform waybill at ZTO, live there, the SF one cancelled, core agrees */
+    int evidence; /* carrier_fallback lines */
+    int stall_4h; /* stall_4h lines */
+};
+
+/* One order of the platform truth: is it switched the whole way (platform, core, carrier)? */
+static int order_switched(const cJSON *o, const cJSON *waybills, const char *core)
+{
+    const cJSON *id = cJSON_GetObjectItem(o, "order_id");
+    const cJSON *wb = cJSON_GetObjectItem(o, "waybill");
+    if (!cJSON_IsString(id) || !cJSON_IsString(wb)) {
+        return 0;
+    }
+    int zto_live = 0, sf_live = 0, sf_cancelled = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, waybills)
+    {
+        const char *ref = cJSON_GetObjectItem(r, "order_ref")->valuestring;
+        if (strncmp(ref, id->valuestring, strlen(id->valuestring)) != 0) {
+            continue;
+        }
+        int live = !cJSON_IsNumber(cJSON_GetObjectItem(r, "cancel_ms"));
+        const char *car = cJSON_GetObjectItem(r, "carrier")->valuestring;
+        const char *no = cJSON_GetObjectItem(r, "waybill")->valuestring;
+        zto_live += live && strcmp(car, "ZTO") == 0 && strcmp(no, wb->valuestring) == 0;
+        sf_live += live && strcmp(car, "SF") == 0;
+        sf_cancelled += !live && strcmp(car, "SF") == 0;
+    }
+    char want[128];
+    snprintf(want, sizeof(want), "\"order_id\":\"%s\"", id->valuestring);
+    const char *line = strstr(core, want);
+    char core_wb[96];
+    snprintf(core_wb, sizeof(core_wb), "\"carrier\":\"ZTO\",\"waybill\":\"%s\"", wb->valuestring);
+    const char *end = line != NULL ? strchr(line, '\n') : NULL;
+    const char *at = line != NULL ? strstr(line, core_wb) : NULL;
+    int core_ok = at != NULL && (end == NULL || at < end);
+    return zto_live == 1 && sf_live == 0 && sf_cancelled >= 1 && core_ok;
+}
+
+static struct switch_tally switch_count(struct world *w)
+{
+    struct switch_tally t = {0, 0, 0};
+    char *plat = NULL, *core = NULL, *ev = NULL, *save = NULL;
+    cJSON *waybills = carrier_waybills(w);
+    assert_int_equal(http("GET", w->plat.port, "/__sim/truth", NULL, &plat), 200);
+    assert_int_equal(http("GET", w->syncd.port, "/__state", NULL, &core), 200);
+    assert_int_equal(http("GET", w->syncd.port, "/__evidence", NULL, &ev), 200);
+    for (char *line = strtok_r(plat, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *type = cJSON_GetObjectItem(o, "type");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "order") == 0) {
+            t.switched += order_switched(o, waybills, core);
+        }
+        cJSON_Delete(o);
+    }
+    for (const char *p = ev; (p = strstr(p, "\"kind\":\"carrier_fallback\"")) != NULL; p++) {
+        t.evidence++;
+    }
+    for (const char *p = ev; (p = strstr(p, "\"kind\":\"stall_4h\"")) != NULL; p++) {
+        t.stall_4h++;
+    }
+    cJSON_Delete(waybills);
+    free(plat), free(core), free(ev);
+    return t;
+}
+
+/* Parcels never collected within 4 h (pickup after 5 h): at the 4 h step every order moves to
+ * the backup carrier: the SF waybill is cancelled, a ZTO one made, both platforms updated
+ * (Shopee ship_order again, WeChat deliveryinfo/update), and platform, core and carrier agree;
+ * stall_4h and the switch are journaled once per order, and no order keeps two live waybills. */
+static void carrier_switch(void **state)
+{
+    (void)state;
+    struct world w;
+    char ids[10][40];
+    t_scale = "2000";
+    t_parcels = "{\"pickup_s\":[18000,18000],\"hop_s\":[300,900],\"hops\":[1,2],"
+                "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0}";
+    start_world(&w, "");
+    int paid = place_orders(&w, 0, 10, ids);
+    assert_int_equal(wait_shipped(&w, paid).shipped, paid);
+    struct switch_tally t = {0, 0, 0};
+    for (int waited = 0; waited < TRACK_WAIT_MS && t.switched < paid; waited += 500) {
+        usleep(500 * 1000);
+        t = switch_count(&w);
+    }
+    int steps = 0, twice = 0;
+    ladder_counts(&w, &steps, &twice);
+    int surplus = surplus_live(&w);
+    fprintf(stderr, "switch: %d of %d switched, evidence %d, stall_4h %d, twice %d, surplus %d\n",
+            t.switched, paid, t.evidence, t.stall_4h, twice, surplus);
+    stop_world(&w);
+    assert_int_equal(t.switched, paid);
+    assert_int_equal(t.evidence, paid);
+    assert_int_equal(twice, 0);
+    assert_int_equal(surplus, 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(garbled_tracking, teardown),
         cmocka_unit_test_teardown(tracking_stall, teardown),
+        cmocka_unit_test_teardown(carrier_switch, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

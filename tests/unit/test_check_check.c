@@ -100,6 +100,15 @@ static void test_records(void **state)
     assert_int_equal(records_line_order_id("{\"x\":1, \"order_ref\" : \"A7\"}", id, 32), 1);
     assert_string_equal(id, "A7");
     records_free(r);
+    static const char *const refs[][2] = {{"A7-R1", "A7"},  {"A7-R12", "A7"},   {"A7", "A7"},
+                                          {"A7-R", "A7-R"}, {"A7-Rx", "A7-Rx"}, {"-R1", "-R1"},
+                                          {"A-B-R2", "A-B"}};
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        char ref[32];
+        snprintf(ref, sizeof(ref), "%s", refs[i][0]);
+        records_ref_to_order(ref);
+        assert_string_equal(ref, refs[i][1]);
+    }
 }
 
 static void test_each_violation_found(void **state)
