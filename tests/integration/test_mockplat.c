@@ -712,6 +712,80 @@ static void test_wechat_lifecycle(void **state)
     reply_free(r);
 }
 
+/* A carrier switch before pickup: Shopee accepts ship_order again with a new tracking number
+ * while PROCESSED (shipsim's "re-arrange shipment"), WeChat order/deliveryinfo/update moves the
+ * delivery; both are refused once the parcel was collected. */
+static void test_reship_before_pickup(void **state)
+{
+    (void)state;
+    char id[32], body[512], q[64];
+    place(&sp, "TEE-01", 1, id, sizeof(id));
+    snprintf(body, sizeof(body),
+             "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF1400000001234\"}}",
+             id);
+    struct reply *r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
+    assert_string_equal(jstr(r->json, "error"), "");
+    reply_free(r);
+    snprintf(body, sizeof(body),
+             "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"78600000001234\"}}",
+             id);
+    r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
+    assert_string_equal(jstr(r->json, "error"), "");
+    reply_free(r);
+    snprintf(q, sizeof(q), "order_sn=%s", id);
+    r = sp_call("GET", "logistics/get_tracking_number", q, NULL, 0, 0);
+    assert_string_equal(jstr(r->json, "response.tracking_number"), "78600000001234");
+    reply_free(r);
+    /* the old number no longer names the order */
+    r = http("POST", "/__sim/parcel",
+             "{\"carrier\":\"SF\",\"waybill\":\"SF1400000001234\",\"state\":\"collected\","
+             "\"sim_ms\":0}",
+             0);
+    assert_int_equal(r->status, 404);
+    reply_free(r);
+    char status[32];
+    detail_status(id, status, sizeof(status));
+    assert_string_equal(status, "PROCESSED");
+    parcel("78600000001234", "collected");
+    detail_status(id, status, sizeof(status));
+    assert_string_equal(status, "SHIPPED");
+    snprintf(body, sizeof(body),
+             "{\"order_sn\":\"%s\",\"non_integrated\":{\"tracking_number\":\"SF1400000009999\"}}",
+             id);
+    r = sp_call("POST", "logistics/ship_order", NULL, body, 0, 0);
+    assert_string_equal(jstr(r->json, "error"), "logistics.package_already_shipped");
+    reply_free(r);
+
+    place(&wx, "MUG-02", 1, id, sizeof(id));
+    const char *fmt = "{\"order_id\":\"%s\",\"delivery_list\":[{\"delivery_id\":\"%s\","
+                      "\"waybill_id\":\"%s\",\"deliver_type\":1}]}";
+    snprintf(body, sizeof(body), fmt, id, "ZTO", "78600000005678");
+    r = wx_call("order/deliveryinfo/update", body, 0);
+    assert_int_equal((int)jnum(r->json, "errcode"), 109002); /* not delivered yet */
+    reply_free(r);
+    snprintf(body, sizeof(body), fmt, id, "SF", "SF1400000005678");
+    r = wx_call("order/delivery/send", body, 0);
+    assert_int_equal((int)jnum(r->json, "errcode"), 0);
+    reply_free(r);
+    snprintf(body, sizeof(body), fmt, id, "ZTO", "78600000005678");
+    r = wx_call("order/deliveryinfo/update", body, 0);
+    assert_int_equal((int)jnum(r->json, "errcode"), 0);
+    reply_free(r);
+    r = wx_call("order/deliveryinfo/update", body, 0); /* the same again: nothing changes */
+    assert_int_equal((int)jnum(r->json, "errcode"), 0);
+    reply_free(r);
+    snprintf(body, sizeof(body), "{\"order_id\":\"%s\"}", id);
+    r = wx_call("order/get", body, 0);
+    assert_non_null(strstr(r->body, "\"waybill_id\":\"78600000005678\""));
+    assert_non_null(strstr(r->body, "\"delivery_id\":\"ZTO\""));
+    reply_free(r);
+    parcel("78600000005678", "collected");
+    snprintf(body, sizeof(body), fmt, id, "YUNDA", "3100000005678");
+    r = wx_call("order/deliveryinfo/update", body, 0);
+    assert_int_equal((int)jnum(r->json, "errcode"), 109003);
+    reply_free(r);
+}
+
 static void test_pagination(void **state)
 {
     (void)state;
@@ -1078,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_control_token),
         cmocka_unit_test(test_shopee_lifecycle),
         cmocka_unit_test(test_wechat_lifecycle),
+        cmocka_unit_test(test_reship_before_pickup),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_fault_list_kinds),
         cmocka_unit_test(test_fault_outage_kinds),

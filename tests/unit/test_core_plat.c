@@ -136,6 +136,21 @@ static void carrier_bodies(void **state)
     assert_int_equal(carrier_parse(auth, strlen(auth), 200, &r, &o), 0);
     assert_int_equal(o.result, CALL_AUTH);
     assert_int_equal(carrier_parse("{\"apiRes", 8, 200, &r, &o), -1);
+    /* EXP_RECE_VALIDATE_WAYBILLNO: the reference that owns the number */
+    const char *owner = "{\"apiResultCode\":\"A1000\",\"apiResultData\":\"{\\\"success\\\":true,"
+                        "\\\"errorCode\\\":\\\"S0000\\\",\\\"msgData\\\":{\\\"waybillNo\\\":"
+                        "\\\"SF7444407228423\\\",\\\"orderId\\\":\\\"2611220FV31LHE-R1\\\"}}\"}";
+    assert_int_equal(carrier_parse(owner, strlen(owner), 200, &r, &o), 0);
+    assert_int_equal(o.result, CALL_OK);
+    assert_string_equal(r.order_ref, "2611220FV31LHE-R1");
+    assert_int_equal(r.waybill_count, 0);
+    char longref[256];
+    snprintf(longref, sizeof(longref),
+             "{\"apiResultCode\":\"A1000\",\"apiResultData\":\"{\\\"success\\\":true,"
+             "\\\"msgData\\\":{\\\"orderId\\\":\\\"%070d\\\"}}\"}",
+             7);
+    assert_int_equal(carrier_parse(longref, strlen(longref), 200, &r, &o), 0);
+    assert_string_equal(r.order_ref, ""); /* over SF's 64: not taken */
 }
 
 static void signatures(void **state)

@@ -197,6 +197,54 @@ static void test_waybill_bound_once(void **state)
     assert_ptr_equal(truth_find_waybill(f->t, "SF1"), truth_find(f->t, a));
 }
 
+/* Re-ship (carrier switch before pickup): the order moves to the new number and carrier, the
+ * old number is free again, repeating is harmless, and after the parcel is collected it is
+ * refused. Many moves keep the waybill index whole (its deletions shift probe runs back). */
+static void test_reship(void **state)
+{
+    struct fixture *f = *state;
+    char a[ORDER_ID_BYTES_MAX], b[ORDER_ID_BYTES_MAX];
+    snprintf(a, sizeof(a), "%s", place(f, 0, 1, 1, 1)->id);
+    snprintf(b, sizeof(b), "%s", place(f, 0, 2, 1, 1)->id);
+    assert_int_equal(truth_pay(f->t, a), TRUTH_OK);
+    assert_int_equal(truth_pay(f->t, b), TRUTH_OK);
+    assert_int_equal(truth_reship(f->t, a, "ZTO2", "ZTO"), TRUTH_BAD_STATE); /* not shipped */
+    assert_int_equal(truth_ship(f->t, a, "SF1", NULL), TRUTH_OK);
+    int64_t ship_ms = truth_find(f->t, a)->ship_ms;
+    assert_int_equal(truth_reship(f->t, a, "ZTO2", "ZTO"), TRUTH_OK);
+    const struct truth_order *o = truth_find(f->t, a);
+    assert_string_equal(o->waybill, "ZTO2");
+    assert_string_equal(o->carrier, "ZTO");
+    assert_int_equal(o->state, TS_SHIPPED);
+    assert_true(o->ship_ms == ship_ms);
+    assert_null(truth_find_waybill(f->t, "SF1"));
+    assert_ptr_equal(truth_find_waybill(f->t, "ZTO2"), o);
+    assert_int_equal(truth_reship(f->t, a, "ZTO2", "ZTO"), TRUTH_SHIPPED);
+    assert_int_equal(truth_ship(f->t, b, "ZTO2", NULL), TRUTH_WAYBILL_USED);
+    assert_int_equal(truth_ship(f->t, b, "SF1", NULL), TRUTH_OK); /* the old number is free */
+    assert_int_equal(truth_reship(f->t, a, "SF1", NULL), TRUTH_WAYBILL_USED);
+    assert_int_equal(truth_parcel(f->t, "ZTO2", "ZTO", "collected"), TRUTH_OK);
+    assert_int_equal(truth_reship(f->t, a, "YD3", "YUNDA"), TRUTH_PICKED_UP);
+    assert_int_equal(truth_reship(f->t, a, "ZTO2", "ZTO"), TRUTH_SHIPPED);
+    char ids[300][ORDER_ID_BYTES_MAX], no[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "%s", place(f, 0, 10 + i, 1, 1)->id);
+        assert_int_equal(truth_pay(f->t, ids[i]), TRUTH_OK);
+        snprintf(no, sizeof(no), "SFX%d", i);
+        assert_int_equal(truth_ship(f->t, ids[i], no, NULL), TRUTH_OK);
+    }
+    for (int i = 0; i < 300; i += 2) {
+        snprintf(no, sizeof(no), "ZTOX%d", i);
+        assert_int_equal(truth_reship(f->t, ids[i], no, "ZTO"), TRUTH_OK);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(no, sizeof(no), "%sX%d", i % 2 ? "SF" : "ZTO", i);
+        assert_ptr_equal(truth_find_waybill(f->t, no), truth_find(f->t, ids[i]));
+        snprintf(no, sizeof(no), "%sX%d", i % 2 ? "ZTO" : "SF", i);
+        assert_null(truth_find_waybill(f->t, no));
+    }
+}
+
 /* Walk every page of a list query; each order must come exactly once, in ascending time. */
 static int walk(struct fixture *f, int by_update, int page, uint32_t mask, int *seen, int n)
 {
@@ -330,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shopee_in_cancel_then_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stock_reservation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waybill_bound_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reship, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pagination, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_and_stock_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_replay_and_dump, setup, teardown),
