@@ -24,6 +24,13 @@ static void one_fault_each(void **state)
         {FAULT("malformed", "platform:*", ""), "malformed_body"},
         {FAULT("malformed", "carrier:*", ""), "malformed_body"},
         {FAULT("duplicate_waybill", "carrier:*", ""), NULL},
+        /* the foreign-number race: creates answered late (timeout) while other orders are
+         * handed their numbers; every number is validated before it is bound */
+        {"{\"kind\":\"duplicate_waybill\",\"target\":\"carrier:EXP_RECE_CREATE_ORDER\","
+         "\"probability\":0.4,\"mode\":\"foreign\"},"
+         "{\"kind\":\"timeout\",\"target\":\"carrier:EXP_RECE_CREATE_ORDER\","
+         "\"probability\":0.2}",
+         "foreign_waybill"},
         {FAULT("stale_cache", "platform:*", ""), NULL},
         {FAULT("carrier_auth", "carrier:*", ",\"carrier\":\"SF\""), "carrier_auth"},
         {FAULT("forged_push", "platform:*", ""), "bad_signature"},
