@@ -54,7 +54,7 @@ static const struct truth_order *own_order(struct plat_req *r, const char *sn)
 
 static void sp_order_list(struct plat_req *r)
 {
-    char field[32], cursor[CURSOR_BYTES_MAX], status[32], opt[256], scope[160];
+    char field[32], cursor[CURSOR_BYTES_MAX], status[32] = "", opt[256], scope[160];
     int64_t from = 0, to = 0, size = 0;
     if (plat_query(r, "time_range_field", field, sizeof(field)) != 0 ||
         (strcmp(field, "create_time") != 0 && strcmp(field, "update_time") != 0))

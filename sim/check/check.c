@@ -545,7 +545,7 @@ static void stock_figures(struct check *c)
 
 const char *const *check_evidence_kinds_for(int fault_kind)
 {
-    static const char *const lost[] = {"lost_order_found", NULL};
+    static const char *const lost[] = {"lost_order_found", "push_missing", NULL};
     static const char *const dup_order[] = {"duplicate_order", "duplicate_push", NULL};
     static const char *const dup_wb[] = {"surplus_waybill", "foreign_waybill", "invalid_waybill",
                                          NULL};

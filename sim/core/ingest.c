@@ -8,12 +8,14 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "core/lost.h"
 #include "core/outbox.h"
 #include "core/stock.h"
 #include "core/tracking.h"
 
 struct detail_batch {
     int n;
+    int64_t asked_ms;
     struct job_row jobs[PLAT_DETAIL_BATCH_MAX];
 };
 
@@ -85,6 +87,8 @@ void ingest_seen(struct core *c, int shop, const char *order_id, const char *sta
         if (src == SRC_RECONCILE) {
             core_evidence(c, EVK_LOST_ORDER_FOUND, order_id, "seen by list or push",
                           "found only by reconciliation", "shop %s", shop_name);
+        } else {
+            lost_discovered(c, shop, order_id);
         }
         outbox_add(c, JOB_DETAIL, order_id, shop_name, "", 0, 0);
         return;
@@ -187,9 +191,7 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
         snprintf(arg, sizeof(arg), "%s|%s|%s|%s", o->carrier, ref, o->waybill, o->order_id);
         outbox_add(c, JOB_CANCEL, o->waybill, o->carrier, arg, 0, 0);
     }
-    if (o->pay_ms != 0 && strcmp(o->hold_reason, STOCK_HOLD_OUT_OF_STOCK) != 0) {
-        stock_on_cancel(c, o); /* paid units come back */
-    }
+    stock_on_cancel(c, o); /* deducted units come back, reserved ones are freed */
     (void)ingest_move(c, o, OS_CANCELLED);
 }
 
@@ -211,6 +213,7 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
                       (long long)o.plat_update_s);
         return;
     }
+    lost_on_detail(c, shop, &o, po);
     o.plat_rank = po->rank;
     snprintf(o.plat_status, sizeof(o.plat_status), "%s", po->status);
     o.plat_update_s = po->update_s;
@@ -221,6 +224,7 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
         snprintf(o.lines, sizeof(o.lines), "%s", po->lines);
     }
     ingest_save(c, &o);
+    stock_on_lines(c, &o, po->create_s);
     switch (po->rank) {
     case PR_PAID: on_paid(c, &o, po); break;
     case PR_CANCELLING: on_cancel(c, &o, 0); break;
@@ -231,6 +235,7 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
     case PR_RETURNED: {
         /* the platform is ahead of us (our ship reply was lost, or events moved on) */
         enum order_state to = order_state_for_rank(po->rank);
+        (void)stock_on_paid(c, &o); /* paid before it went on (once per order) */
         if (o.state < OS_SHIPPED && to > OS_SHIPPED) {
             (void)ingest_move(c, &o, OS_SHIPPED);
         }
@@ -251,7 +256,9 @@ static void detail_done(struct core *c, int shop, const struct plat_order *order
         int found = 0;
         for (int k = 0; k < n && !found; k++) {
             if (strcmp(orders[k].order_id, j->order_id) == 0) {
-                ingest_apply(c, shop, &orders[k]);
+                struct plat_order po = orders[k];
+                po.asked_ms = b->asked_ms;
+                ingest_apply(c, shop, &po);
                 found = 1;
             }
         }
@@ -288,6 +295,7 @@ void ingest_detail_run(struct core *c, int shop, const struct job_row *jobs, int
         return;
     }
     b->n = n;
+    b->asked_ms = core_now_ms(c);
     for (int i = 0; i < n; i++) {
         b->jobs[i] = jobs[i];
         ids[i] = b->jobs[i].order_id;

@@ -18,7 +18,9 @@
 #include "core/metrics.h"
 #include "core/outbox.h"
 #include "core/poller.h"
+#include "core/lost.h"
 #include "core/stock.h"
+#include "core/stocksync.h"
 #include "core/store.h"
 #include "core/tracking.h"
 
@@ -126,6 +128,7 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     tracking_sweep(arg);
+    lost_sweep(arg);
     backup_maybe(arg);
 }
 
@@ -153,6 +156,7 @@ static int run(struct core *c, const struct options *o)
     struct http_server *srv = NULL;
     struct event *pump = NULL;
     struct event *sweep = NULL;
+    struct stocksync *stocks = NULL;
     int rc = 1;
     c->http = http_client_new(c->base, SYNCD_CONNECTIONS);
     srv = http_server_new(c->base, o->bind, o->port, err, sizeof(err));
@@ -161,8 +165,9 @@ static int run(struct core *c, const struct options *o)
     sweep = event_new(c->base, -1, EV_PERSIST, sweep_cb, c);
     c->metrics = metrics_new();
     c->poller = poller_new(c);
+    stocks = stocksync_new(c);
     if (c->http == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL || sweep == NULL ||
-        c->metrics == NULL || c->poller == NULL) {
+        c->metrics == NULL || c->poller == NULL || stocks == NULL) {
         fprintf(stderr, "syncd: start-up failed: %s\n", srv == NULL ? err : "out of memory");
         goto done;
     }
@@ -191,7 +196,8 @@ static int run(struct core *c, const struct options *o)
     int64_t sweep_ms = (int64_t)simclock_wall_ms(&c->clock, (double)c->cfg->poll_interval_s * 1000);
     struct timeval sweep_tv = {(time_t)(sweep_ms / 1000), (suseconds_t)(sweep_ms % 1000) * 1000};
     if (event_add(pump, &tick) != 0 || event_add(sweep, &sweep_tv) != 0 ||
-        poller_start(c->poller) != 0 || http_server_stop_on_signals(srv) != 0) {
+        poller_start(c->poller) != 0 || stocksync_start(stocks) != 0 ||
+        http_server_stop_on_signals(srv) != 0) {
         goto done;
     }
     http_server_announce(srv);
@@ -203,6 +209,7 @@ done:
     core_http_shutdown(c);
     (void)event_base_loop(c->base, EVLOOP_NONBLOCK);
     poller_free(c->poller);
+    stocksync_free(stocks);
     if (pump != NULL) {
         event_free(pump);
     }

@@ -2,6 +2,7 @@
 #include "core/plat.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ void plat_finish(struct plat_call *pc, const struct plat_page *page,
         pc->page_cb(pc->c, pc->shop, o->result == CALL_OK ? page : NULL, o, pc->arg);
     } else if (pc->detail_cb != NULL) {
         pc->detail_cb(pc->c, pc->shop, orders, o->result == CALL_OK ? n : 0, o, pc->arg);
+    } else if (pc->stock_cb != NULL) {
+        pc->stock_cb(pc->c, pc->shop, pc->stock_value, o, pc->arg);
     } else {
         assert(pc->ship_cb != NULL);
         pc->ship_cb(pc->c, pc->shop, o, pc->arg);
@@ -155,6 +158,54 @@ void plat_reship(struct core *c, int shop, const char *order_id, const char *car
         shopee_ship(pc, order_id, waybill);
     } else {
         wechat_reship(pc, order_id, carrier, waybill, lines);
+    }
+}
+
+static void stock_oom(struct core *c, int shop, plat_stock_cb cb, void *arg)
+{
+    struct call_outcome o;
+    outcome_set(&o, CALL_RETRY, -1, "out of memory");
+    cb(c, shop, 0, &o, arg);
+}
+
+void plat_stock_get(struct core *c, int shop, int k, plat_stock_cb cb, void *arg)
+{
+    struct plat_call *pc = new_call(c, shop, arg);
+    assert(k >= 0);
+    assert(k < c->cfg->sku_count);
+    if (pc == NULL) {
+        stock_oom(c, shop, cb, arg);
+        return;
+    }
+    pc->stock_cb = cb;
+    if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
+        shopee_stock_get(pc, k);
+    } else {
+        wechat_stock_get(pc, k);
+    }
+}
+
+void plat_stock_set(struct core *c, int shop, int k, int64_t value, int64_t was, plat_stock_cb cb,
+                    void *arg)
+{
+    struct plat_call *pc = new_call(c, shop, arg);
+    assert(k >= 0);
+    assert(k < c->cfg->sku_count);
+    assert(value >= 0);
+    if (pc == NULL) {
+        stock_oom(c, shop, cb, arg);
+        return;
+    }
+    pc->stock_cb = cb;
+    pc->stock_value = value;
+    if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
+        shopee_stock_set(pc, k, value);
+    } else if (value == was) {
+        struct call_outcome o;
+        outcome_set(&o, CALL_OK, -1, "unchanged");
+        plat_finish(pc, NULL, NULL, 0, &o);
+    } else {
+        wechat_stock_set(pc, k, value - was);
     }
 }
 

@@ -9,6 +9,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "core/ingest.h"
+#include "core/lost.h"
 #include "core/outbox.h"
 #include "core/plat.h"
 
@@ -71,6 +72,49 @@ static void watermark_key(const struct core *c, int shop, char *key, int len)
     snprintf(key, (size_t)len, "poll_watermark:%s", c->cfg->shops[shop].name);
 }
 
+/* Where the first complete incremental pass began: lists are contiguous from there on. */
+static void covered_key(const struct core *c, int shop, char *key, int len)
+{
+    snprintf(key, (size_t)len, "poll_covered_from:%s", c->cfg->shops[shop].name);
+}
+
+static int64_t kv_int(struct core *c, const char *key)
+{
+    char val[32];
+    int rc = store_kv_get(c->store, key, val, sizeof(val));
+    if (rc < 0) {
+        core_fatal_store(c, "kv read");
+    }
+    return rc == 1 ? strtoll(val, NULL, 10) : 0;
+}
+
+int poller_polled(struct core *c, int shop, int64_t *from_s, int64_t *to_s)
+{
+    char key[64];
+    covered_key(c, shop, key, sizeof(key));
+    *from_s = kv_int(c, key);
+    watermark_key(c, shop, key, sizeof(key));
+    *to_s = kv_int(c, key);
+    return *from_s > 0 && *to_s > *from_s;
+}
+
+/* 1 when this pass listed id (lookup only). */
+static int listed_in_pass(const char *id, void *arg)
+{
+    const struct shop_poll *sp = arg;
+    uint64_t h = hash_str(id) | 1u;
+    for (unsigned i = 0; i < POLLER_SEEN_SLOTS; i++) {
+        uint64_t slot = sp->seen[(h + i) % POLLER_SEEN_SLOTS];
+        if (slot == h) {
+            return 1;
+        }
+        if (slot == 0) {
+            return 0;
+        }
+    }
+    return 1; /* table full: cannot tell, so never a suspect */
+}
+
 static void pass_start(struct shop_poll *sp, enum pass_kind kind)
 {
     struct core *c = sp->p->c;
@@ -113,12 +157,21 @@ static void pass_end(struct shop_poll *sp, int complete)
 {
     struct core *c = sp->p->c;
     sp->running = 0;
+    if (complete && sp->kind == PASS_RECONCILE) {
+        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, listed_in_pass, sp);
+    }
     if (complete && sp->kind == PASS_INCREMENTAL) {
         char key[64], val[32];
+        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, listed_in_pass, sp);
         watermark_key(c, sp->shop, key, sizeof(key));
         snprintf(val, sizeof(val), "%lld", (long long)sp->to_s);
         if (store_kv_set(c->store, key, val) != 0) {
             core_fatal_store(c, "watermark");
+        }
+        covered_key(c, sp->shop, key, sizeof(key));
+        snprintf(val, sizeof(val), "%lld", (long long)sp->from_s);
+        if (kv_int(c, key) <= 0 && store_kv_set(c->store, key, val) != 0) {
+            core_fatal_store(c, "coverage");
         }
     }
     sp->p->passes += complete;
@@ -146,6 +199,20 @@ static void page_cb(struct core *c, int shop, const struct plat_page *page,
         if (++sp->failures > POLLER_PAGE_RETRY_MAX) {
             log_warn("poller %s: giving up this pass: %s", c->cfg->shops[shop].name, o->text);
             pass_end(sp, 0);
+            return;
+        }
+        if (o->result == CALL_REJECT && sp->cursor[0] == '\0') {
+            log_warn("poller %s: list refused, pass ends: %s", c->cfg->shops[shop].name, o->text);
+            pass_end(sp, 0); /* waiting would not change the answer; the next tick tries again */
+            return;
+        }
+        if (o->result == CALL_REJECT) {
+            /* a cursor the platform no longer takes (expired, or the listing moved): the chunk
+             * starts over; waiting would not make it valid again */
+            log_warn("poller %s: cursor refused, chunk restarted: %s", c->cfg->shops[shop].name,
+                     o->text);
+            sp->cursor[0] = '\0';
+            page_next(sp);
             return;
         }
         later(sp, outbox_backoff_ms(c->cfg->retry_base_ms, c->cfg->retry_max_ms, sp->failures - 1,

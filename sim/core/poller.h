@@ -16,6 +16,9 @@ struct poller *poller_new(struct core *c);
 void poller_free(struct poller *p);
 /* Start the per-shop timers (first pass right away). 0 or -1. */
 int poller_start(struct poller *p);
+/* The shop's completely listed update-time span: from the first complete incremental pass's
+ * start to the last one's end. 1 when there is one, 0 before any (from/to 0). */
+int poller_polled(struct core *c, int shop, int64_t *from_s, int64_t *to_s);
 /* Passes completed so far (tests and metrics). */
 long poller_passes(const struct poller *p);
 

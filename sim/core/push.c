@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "core/ingest.h"
+#include "core/lost.h"
 #include "core/metrics.h"
 #include "core/sig.h"
 
@@ -139,10 +140,35 @@ static int duplicate(struct core *c, const char *body, size_t len, const char *o
     return seen == 1;
 }
 
+int push_fresh(double ts_s, double now_s)
+{
+    return ts_s > now_s - PUSH_FRESH_S && ts_s < now_s + PUSH_FRESH_S;
+}
+
 static int fresh(struct core *c, double ts_s)
 {
-    double now_s = (double)core_now_ms(c) / 1000.0;
-    return ts_s > now_s - PUSH_FRESH_S && ts_s < now_s + PUSH_FRESH_S;
+    return push_fresh(ts_s, (double)core_now_ms(c) / 1000.0);
+}
+
+int push_wechat_verify(const char *token, const char *ts, const char *nonce, const char *msg_sig,
+                       const char *signed_text, double now_s, const char **why)
+{
+    char want[64], *end = NULL;
+    double ts_s = strtod(ts, &end);
+    const char *parts[4] = {token, ts, nonce, signed_text};
+    *why = "msg_signature does not match";
+    if (end == ts || *end != '\0') {
+        *why = "timestamp is not a number";
+        return 0;
+    }
+    if (sig_wechat(parts, 4, want, sizeof(want)) != 0 || !sig_equal(want, msg_sig, 1)) {
+        return 0;
+    }
+    if (!push_fresh(ts_s, now_s)) {
+        *why = "stale timestamp";
+        return 0;
+    }
+    return 1;
 }
 
 static void shopee_body(struct core *c, struct evhttp_request *req, int shop, const char *body,
@@ -163,8 +189,8 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
         http_reply(req, 200, "text/plain", "", 0); /* URL verification */
     } else if (!cJSON_IsNumber(sid) || (int64_t)sid->valuedouble != sc->shop_id) {
         reject(c, req, EVK_BAD_SIGNATURE, sc->name, "shop_id of another shop");
-    } else if (cJSON_IsNumber(ts) && !fresh(c, ts->valuedouble)) {
-        reject(c, req, EVK_BAD_SIGNATURE, sc->name, "stale timestamp");
+    } else if (!cJSON_IsNumber(ts) || !fresh(c, ts->valuedouble)) {
+        reject(c, req, EVK_BAD_SIGNATURE, sc->name, "missing or stale timestamp");
     } else if (!cJSON_IsString(sn) || !plat_id_ok(sn->valuestring)) {
         reject(c, req, EVK_MALFORMED_BODY, sc->name, "bad ordersn");
     } else {
@@ -172,6 +198,9 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
             ingest_seen(c, shop, sn->valuestring, cJSON_IsString(st) ? st->valuestring : NULL,
                         SRC_PUSH);
         }
+        const cJSON *ut = cJSON_GetObjectItemCaseSensitive(data, "update_time");
+        lost_push_seen(c, sn->valuestring,
+                       (int64_t)(cJSON_IsNumber(ut) ? ut->valuedouble : ts->valuedouble));
         http_reply(req, 200, "text/plain", "", 0);
     }
     json_delete(doc);
@@ -206,21 +235,49 @@ void push_shopee(struct core *c, struct evhttp_request *req, const char *shop_na
     free(body);
 }
 
-static int wechat_sig(const struct shop_cfg *sc, struct evhttp_request *req, const char *name,
-                      const char *extra)
+/* The URL check's signature = sha1(sort(token, timestamp, nonce)), with a fresh timestamp. */
+static int wechat_sig(struct core *c, const struct shop_cfg *sc, struct evhttp_request *req)
 {
     char ts[PUSH_PARAM_BYTES_MAX], nonce[PUSH_PARAM_BYTES_MAX], got[PUSH_PARAM_BYTES_MAX];
-    char want[64];
+    char want[64], *end = NULL;
     if (http_req_query(req, "timestamp", ts, sizeof(ts)) != 0 ||
         http_req_query(req, "nonce", nonce, sizeof(nonce)) != 0 ||
-        http_req_query(req, name, got, sizeof(got)) != 0) {
+        http_req_query(req, "signature", got, sizeof(got)) != 0) {
         return 0;
     }
-    const char *parts[4] = {sc->push_token, ts, nonce, extra};
-    if (sig_wechat(parts, extra != NULL ? 4 : 3, want, sizeof(want)) != 0) {
+    const char *parts[3] = {sc->push_token, ts, nonce};
+    if (sig_wechat(parts, 3, want, sizeof(want)) != 0) {
         return 0;
     }
-    return sig_equal(want, got, 1);
+    double ts_s = strtod(ts, &end);
+    return sig_equal(want, got, 1) && end != ts && *end == '\0' && fresh(c, ts_s);
+}
+
+/* An event's msg_signature covers the text it carries (the body, or Encrypt in AES mode):
+ * `signature` alone does not, so a body changed on the way would pass with it. */
+static int wechat_msg_sig(struct core *c, const struct shop_cfg *sc, struct evhttp_request *req,
+                          const char *signed_text, const char **why)
+{
+    char ts[PUSH_PARAM_BYTES_MAX], nonce[PUSH_PARAM_BYTES_MAX], got[PUSH_PARAM_BYTES_MAX];
+    if (http_req_query(req, "timestamp", ts, sizeof(ts)) != 0 ||
+        http_req_query(req, "nonce", nonce, sizeof(nonce)) != 0 ||
+        http_req_query(req, "msg_signature", got, sizeof(got)) != 0) {
+        *why = "no timestamp, nonce or msg_signature";
+        return 0;
+    }
+    return push_wechat_verify(sc->push_token, ts, nonce, got, signed_text,
+                              (double)core_now_ms(c) / 1000.0, why);
+}
+
+/* The platform time of an event (CreateTime), sim s; now when it carries none. */
+static int64_t event_time(struct core *c, const char *event)
+{
+    char err[ERR_BYTES_MAX];
+    cJSON *doc = json_parse(event, strlen(event), err, sizeof(err));
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "CreateTime");
+    int64_t s = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : core_now_ms(c) / 1000;
+    json_delete(doc);
+    return s;
 }
 
 static void wechat_event(struct core *c, struct evhttp_request *req, int shop, const char *body,
@@ -232,13 +289,14 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
     cJSON *doc = json_parse(body, len, err, sizeof(err));
     const cJSON *enc = cJSON_GetObjectItemCaseSensitive(doc, "Encrypt");
     const char *event = body;
+    const char *why = "";
     if (doc == NULL) {
         reject(c, req, EVK_MALFORMED_BODY, sc->name, "not JSON");
         goto done;
     }
     if (cJSON_IsString(enc)) {
-        if (!wechat_sig(sc, req, "msg_signature", enc->valuestring)) {
-            reject(c, req, EVK_BAD_SIGNATURE, sc->name, "msg_signature does not match");
+        if (!wechat_msg_sig(c, sc, req, enc->valuestring, &why)) {
+            reject(c, req, EVK_BAD_SIGNATURE, sc->name, why);
             goto done;
         }
         plain = malloc(PUSH_PLAIN_BYTES_MAX);
@@ -249,9 +307,8 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
             goto done;
         }
         event = plain;
-    } else if (!wechat_sig(sc, req, "msg_signature", body) &&
-               !wechat_sig(sc, req, "signature", NULL)) {
-        reject(c, req, EVK_BAD_SIGNATURE, sc->name, "signature does not match");
+    } else if (!wechat_msg_sig(c, sc, req, body, &why)) {
+        reject(c, req, EVK_BAD_SIGNATURE, sc->name, why);
         goto done;
     }
     if (push_wechat_order_id(event, order_id, sizeof(order_id)) != 0) {
@@ -261,6 +318,7 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
     if (!duplicate(c, body, len, order_id)) {
         ingest_seen(c, shop, order_id, NULL, SRC_PUSH);
     }
+    lost_push_seen(c, order_id, event_time(c, event));
     http_reply_text(req, 200, "success");
 done:
     free(plain);
@@ -277,7 +335,7 @@ void push_wechat(struct core *c, struct evhttp_request *req, const char *shop_na
     const struct shop_cfg *sc = &c->cfg->shops[shop];
     if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
         char echo[PUSH_PARAM_BYTES_MAX];
-        if (!wechat_sig(sc, req, "signature", NULL) ||
+        if (!wechat_sig(c, sc, req) ||
             http_req_query(req, "echostr", echo, sizeof(echo)) != 0) {
             reject(c, req, EVK_BAD_SIGNATURE, shop_name, "URL check signature");
             return;

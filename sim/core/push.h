@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include "core/core.h"
 
-#define PUSH_FRESH_S (24 * 3600) /* a push timestamp further from now is refused */
+/* A push whose signed timestamp is further from now is refused (a replay). Platforms re-send an
+ * unacknowledged push with its original timestamp for a while (mockplat: 1+10+60+300+1800 s). */
+#define PUSH_FRESH_S 3600
 
 struct evhttp_request;
 
@@ -20,6 +22,13 @@ void push_wechat(struct core *c, struct evhttp_request *req, const char *shop);
 /* 1 when auth (hex HMAC-SHA256) signs url|body or the body alone with key. Pure. */
 int push_shopee_sig_ok(const char *key, const char *url, const char *body, size_t len,
                        const char *auth);
+/* 1 when a signed timestamp ts_s is within PUSH_FRESH_S of now_s. Pure. */
+int push_fresh(double ts_s, double now_s);
+/* WeChat event check: msg_signature = sha1(sort(token, timestamp, nonce, signed_text)) where
+ * signed_text is the body (plain mode) or Encrypt (AES mode), and the timestamp fresh. 1 when
+ * both hold; else 0 and why says which failed. Pure. */
+int push_wechat_verify(const char *token, const char *ts, const char *nonce, const char *msg_sig,
+                       const char *signed_text, double now_s, const char **why);
 /* The order id digits after "order_id": in raw JSON (a 19-digit number must not go through a
  * double). 0 and the id, or -1. Pure. */
 int push_wechat_order_id(const char *json, char *out, int out_len);

@@ -159,6 +159,8 @@ static int read_detail(const cJSON *it, struct plat_order *po)
     po->update_s = (int64_t)up->valuedouble;
     const cJSON *pay = cJSON_GetObjectItemCaseSensitive(it, "pay_time");
     po->pay_s = cJSON_IsNumber(pay) ? (int64_t)pay->valuedouble : 0;
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(it, "create_time");
+    po->create_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
     const cJSON *buyer = cJSON_GetObjectItemCaseSensitive(it, "buyer_username");
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(it, "buyer_user_id");
     if (cJSON_IsString(buyer)) {
@@ -221,6 +223,36 @@ int shopee_parse_ship(const char *body, size_t len, long status, struct call_out
 }
 
 /* --- signed calls ---------------------------------------------------------------------------- */
+
+int shopee_parse_stock(const char *body, size_t len, long status, int64_t *listed,
+                       struct call_outcome *o)
+{
+    cJSON *doc = envelope(body, len, status, o);
+    const cJSON *r = doc != NULL ? response_obj(doc, o) : NULL;
+    int rc = doc != NULL || o->evidence != EVK_MALFORMED_BODY ? 0 : -1;
+    if (r != NULL && listed != NULL) {
+        const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "model"), 0);
+        const cJSON *si = cJSON_GetObjectItemCaseSensitive(m, "stock_info_v2");
+        const cJSON *sum = cJSON_GetObjectItemCaseSensitive(si, "summary_info");
+        const cJSON *av = cJSON_GetObjectItemCaseSensitive(sum, "total_available_stock");
+        if (!cJSON_IsNumber(av) || av->valuedouble < 0) {
+            outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "no model stock");
+            rc = -1;
+        } else {
+            *listed = (int64_t)av->valuedouble;
+        }
+    } else if (r != NULL) {
+        const cJSON *bad = cJSON_GetObjectItemCaseSensitive(r, "failure_list");
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(r, "success_list");
+        if (cJSON_GetArraySize(bad) > 0 || cJSON_GetArraySize(ok) < 1) {
+            outcome_set(o, CALL_REJECT, -1, "update_stock failed");
+        }
+    } else if (doc != NULL) {
+        rc = -1; /* response_obj set the outcome */
+    }
+    json_delete(doc);
+    return rc;
+}
 
 static void refresh_done(struct core *c, const struct http_response *r, void *arg);
 
@@ -498,4 +530,56 @@ void shopee_ship(struct plat_call *pc, const char *order_id, const char *waybill
         outcome_set(&o, CALL_RETRY, -1, "client queue full");
         plat_fail_later(pc, &o);
     }
+}
+
+static void stock_done(struct core *c, const struct http_response *r, void *arg)
+{
+    struct plat_call *pc = arg;
+    struct call_outcome o;
+    outcome_from_http(r, &o);
+    if (o.result == CALL_OK) {
+        int is_get = pc->stock_value < 0;
+        int64_t listed = 0;
+        (void)shopee_parse_stock(r->body, r->body_len, r->status, is_get ? &listed : NULL, &o);
+        if (is_get) {
+            pc->stock_value = listed;
+        }
+    }
+    auth_check(c, pc->shop, &o);
+    plat_finish(pc, NULL, NULL, 0, &o);
+}
+
+static void stock_send(struct plat_call *pc, const char *api, const char *method,
+                       const char *extra, const char *body)
+{
+    char url[SHOPEE_URL_BYTES_MAX], endpoint[ENDPOINT_BYTES_MAX];
+    if (shop_url(pc->c, pc->shop, api, extra, url, sizeof(url)) != 0) {
+        no_token(pc);
+        return;
+    }
+    snprintf(endpoint, sizeof(endpoint), "shopee:%s", api);
+    if (core_http(pc->c, endpoint, method, url, body != NULL ? "application/json" : NULL, body,
+                  NULL, stock_done, pc) != 0) {
+        struct call_outcome o;
+        outcome_set(&o, CALL_RETRY, -1, "client queue full");
+        plat_fail_later(pc, &o);
+    }
+}
+
+void shopee_stock_get(struct plat_call *pc, int k)
+{
+    char extra[64];
+    snprintf(extra, sizeof(extra), "&item_id=%lld", PLAT_SHOPEE_ITEM_BASE + k);
+    pc->stock_value = -1; /* marks a read for stock_done */
+    stock_send(pc, "product/get_model_list", "GET", extra, NULL);
+}
+
+void shopee_stock_set(struct plat_call *pc, int k, int64_t value)
+{
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"item_id\":%lld,\"stock_list\":[{\"model_id\":%lld,"
+             "\"seller_stock\":[{\"stock\":%lld}]}]}",
+             PLAT_SHOPEE_ITEM_BASE + k, PLAT_SHOPEE_MODEL_BASE + k, (long long)value);
+    stock_send(pc, "product/update_stock", "POST", "", body);
 }

@@ -16,10 +16,21 @@
 void stock_init(struct core *c);
 /* Safety stock for a daily mean (pure): ceil(mean * 1.5). */
 int64_t stock_safety(double daily_mean_sales);
-/* The order's payment was confirmed: deduct its lines. Returns 0, or -1 when some line was not
- * on hand (the order must be held; evidence written; nothing deducted). */
+/* The order's payment was confirmed (or the platform is past it): deduct its lines, once per
+ * order. On hand is initial - units of paid, uncancelled orders, so the units are deducted even
+ * when they are not there (on hand below zero: oversold). Returns 0, or -1 when some line was
+ * not on hand (the order must be held; out_of_stock and oversell evidence written). */
 int stock_on_paid(struct core *c, const struct order_row *o);
-/* A paid order was cancelled before shipping: its units come back. */
+/* The order was cancelled before shipping: deducted units come back, reserved ones are freed. */
 void stock_on_cancel(struct core *c, const struct order_row *o);
+/* The order's lines became known: its units count in its shop's listing reserve (once).
+ * create_s: its platform create time (0 unknown). */
+void stock_on_lines(struct core *c, const struct order_row *o, int64_t create_s);
+/* The listing shop `index` of `shops` gets of avail units: an even split, so the shops together
+ * never offer more than there is (0 when avail <= 0). Pure. */
+int64_t stock_share(int64_t avail, int shops, int index);
+/* The listing the core expects now: what it set, less the units of orders placed on that shop
+ * since (reserved grew), plus cancelled ones. Pure. */
+int64_t stock_expected_listing(const struct listing_row *lr);
 
 #endif

@@ -62,7 +62,18 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS events(waybill TEXT NOT NULL, sim_ms INTEGER NOT NULL,"
     " state INTEGER NOT NULL, context TEXT NOT NULL, UNIQUE(waybill, sim_ms, state, context));"
     "CREATE TABLE IF NOT EXISTS stock(sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL,"
-    " safety INTEGER NOT NULL, frozen INTEGER NOT NULL, sold INTEGER NOT NULL);";
+    " safety INTEGER NOT NULL, frozen INTEGER NOT NULL, sold INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS orders_shop_update ON orders(shop, plat_update_s);"
+    "CREATE INDEX IF NOT EXISTS orders_shop_seen ON orders(shop, seen_ms);"
+    "CREATE TABLE IF NOT EXISTS order_marks(order_id TEXT PRIMARY KEY, flags INTEGER NOT NULL,"
+    " suspect_ms INTEGER NOT NULL, check_ms INTEGER NOT NULL, check_update_s INTEGER NOT NULL,"
+    " suspect_to_s INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS order_marks_due ON order_marks(check_ms);"
+    "CREATE TABLE IF NOT EXISTS listings(shop TEXT NOT NULL, sku TEXT NOT NULL,"
+    " reserved INTEGER NOT NULL, set_value INTEGER NOT NULL, set_reserved INTEGER NOT NULL,"
+    " set_ms INTEGER NOT NULL, PRIMARY KEY(shop, sku));"
+    "CREATE TABLE IF NOT EXISTS push_times(order_id TEXT NOT NULL, update_s INTEGER NOT NULL,"
+    " PRIMARY KEY(order_id, update_s));";
 
 static void copy_text(char *dst, int dst_len, const unsigned char *src)
 {
@@ -1010,4 +1021,217 @@ int store_backup(struct store *s, const char *path, char *err, int err_len)
     }
     sqlite3_close(dst);
     return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* --- order marks (lost-order checks, stock flags) ----------------------------------------------- */
+
+static void mark_from_row(sqlite3_stmt *st, struct order_mark *m)
+{
+    memset(m, 0, sizeof(*m));
+    copy_text(m->order_id, sizeof(m->order_id), sqlite3_column_text(st, 0));
+    m->flags = sqlite3_column_int(st, 1);
+    m->suspect_ms = sqlite3_column_int64(st, 2);
+    m->check_ms = sqlite3_column_int64(st, 3);
+    m->check_update_s = sqlite3_column_int64(st, 4);
+    m->suspect_to_s = sqlite3_column_int64(st, 5);
+}
+
+#define MARK_COLS "order_id, flags, suspect_ms, check_ms, check_update_s, suspect_to_s"
+
+int store_mark_get(struct store *s, const char *order_id, struct order_mark *out)
+{
+    static const char sql[] = "SELECT " MARK_COLS " FROM order_marks WHERE order_id = ?1";
+    sqlite3_stmt *st = stmt(s, sql);
+    memset(out, 0, sizeof(*out));
+    copy_text(out->order_id, sizeof(out->order_id), (const unsigned char *)order_id);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, order_id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        mark_from_row(st, out);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_mark_put(struct store *s, const struct order_mark *m)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO order_marks(" MARK_COLS
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    if (tx_ensure(s) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, m->order_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, m->flags);
+    sqlite3_bind_int64(st, 3, m->suspect_ms);
+    sqlite3_bind_int64(st, 4, m->check_ms);
+    sqlite3_bind_int64(st, 5, m->check_update_s);
+    sqlite3_bind_int64(st, 6, m->suspect_to_s);
+    return step_write(s, st);
+}
+
+int store_marks_due(struct store *s, int64_t now_ms, struct order_mark *out, int max)
+{
+    static const char sql[] = "SELECT " MARK_COLS " FROM order_marks"
+                              " WHERE check_ms > 0 AND check_ms <= ?1 ORDER BY check_ms LIMIT ?2";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0;
+    while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+        mark_from_row(st, &out[n++]);
+    }
+    sqlite3_reset(st);
+    return n;
+}
+
+int store_orders_updated_each(struct store *s, const char *shop, int64_t from_s, int64_t to_s,
+                              store_order_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT " ORDER_COLS " FROM orders"
+                              " WHERE shop = ?1 AND plat_update_s >= ?2 AND plat_update_s <= ?3";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, from_s);
+    sqlite3_bind_int64(st, 3, to_s);
+    struct order_row o;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        order_from_row(st, &o);
+        if (cb(&o, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_shop_unread(struct store *s, const char *shop)
+{
+    /* 8 = OS_CANCELLED: a cancelled order holds no units, read or not */
+    static const char sql[] =
+        "SELECT count(*) FROM orders WHERE shop = ?1 AND lines = '[]' AND state <> 8";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n;
+}
+
+/* --- listings (the stock each shop shows, as the core set it) ---------------------------------- */
+
+int store_listing_get(struct store *s, const char *shop, const char *sku, struct listing_row *out)
+{
+    static const char sql[] = "SELECT reserved, set_value, set_reserved, set_ms FROM listings"
+                              " WHERE shop = ?1 AND sku = ?2";
+    sqlite3_stmt *st = stmt(s, sql);
+    memset(out, 0, sizeof(*out));
+    copy_text(out->shop, sizeof(out->shop), (const unsigned char *)shop);
+    copy_text(out->sku, sizeof(out->sku), (const unsigned char *)sku);
+    out->set_value = -1;
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, sku, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->reserved = sqlite3_column_int64(st, 0);
+        out->set_value = sqlite3_column_int64(st, 1);
+        out->set_reserved = sqlite3_column_int64(st, 2);
+        out->set_ms = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_listing_put(struct store *s, const struct listing_row *r)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO listings(shop, sku, reserved, set_value,"
+                              " set_reserved, set_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    if (tx_ensure(s) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, r->shop, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r->sku, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, r->reserved);
+    sqlite3_bind_int64(st, 4, r->set_value);
+    sqlite3_bind_int64(st, 5, r->set_reserved);
+    sqlite3_bind_int64(st, 6, r->set_ms);
+    return step_write(s, st);
+}
+
+int store_push_time_add(struct store *s, const char *order_id, int64_t update_s)
+{
+    static const char sql[] = "INSERT OR IGNORE INTO push_times(order_id, update_s) VALUES (?1, ?2)";
+    if (tx_ensure(s) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, order_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, update_s);
+    return step_write(s, st);
+}
+
+int store_push_time_near(struct store *s, const char *order_id, int64_t update_s, int64_t slack_s)
+{
+    static const char sql[] = "SELECT 1 FROM push_times WHERE order_id = ?1"
+                              " AND update_s >= ?2 AND update_s <= ?3 LIMIT 1";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, order_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, update_s - slack_s);
+    sqlite3_bind_int64(st, 3, update_s + slack_s);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_orders_seen_since_each(struct store *s, const char *shop, int64_t since_ms,
+                                 store_order_cb cb, void *arg)
+{
+    static const char sql[] = "SELECT " ORDER_COLS " FROM orders WHERE shop = ?1 AND seen_ms >= ?2"
+                              " ORDER BY seen_ms";
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, since_ms);
+    struct order_row o;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        order_from_row(st, &o);
+        if (cb(&o, arg) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }

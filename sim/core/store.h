@@ -182,6 +182,49 @@ typedef int (*store_event_cb)(int64_t sim_ms, int state, const char *context, vo
 /* The events of the order's parcels in event-time order. */
 int store_events_each(struct store *s, const char *order_id, store_event_cb cb, void *arg);
 
+/* Per-order bookkeeping of the lost-order checks and the stock flags, kept apart from the order
+ * row. get: 1 found, 0 not (out zeroed with the id), -1 error. */
+#define MARK_STOCK_DEDUCTED 1 /* its paid units were taken from on hand */
+#define MARK_LINES_RESERVED 2 /* its units are counted in its shop's listing reserve */
+struct order_mark {
+    char order_id[ORDER_ID_BYTES_MAX];
+    int flags;
+    int64_t suspect_ms;     /* sim ms it became a suspect: only a read sent later decides */
+    int64_t check_ms;       /* sim ms a push check is due, 0 none */
+    int64_t check_update_s; /* the platform update_time that check expects a push for */
+    int64_t suspect_to_s;   /* missing from a complete list pass up to this time, 0 none */
+};
+int store_mark_get(struct store *s, const char *order_id, struct order_mark *out);
+int store_mark_put(struct store *s, const struct order_mark *m) WARN_UNUSED_RESULT;
+/* Up to max marks whose push check is due (0 < check_ms <= now_ms). Count or -1. */
+int store_marks_due(struct store *s, int64_t now_ms, struct order_mark *out, int max);
+/* Orders of shop whose platform update_time lies in [from_s, to_s]. */
+int store_orders_updated_each(struct store *s, const char *shop, int64_t from_s, int64_t to_s,
+                              store_order_cb cb, void *arg);
+/* Orders of shop first seen at or after since_ms, oldest first. */
+int store_orders_seen_since_each(struct store *s, const char *shop, int64_t since_ms,
+                                 store_order_cb cb, void *arg);
+/* Orders of shop, not cancelled, whose lines are not known yet (detail pending). -1 on error. */
+int store_shop_unread(struct store *s, const char *shop);
+
+/* Verified pushes by (order, platform update time), for the push_missing check. near: 1 when
+ * one lies within update_s +- slack_s, 0 not, -1 error. */
+int store_push_time_add(struct store *s, const char *order_id, int64_t update_s) WARN_UNUSED_RESULT;
+int store_push_time_near(struct store *s, const char *order_id, int64_t update_s, int64_t slack_s);
+
+/* What the core last set as a shop's listed stock of a SKU, and the units of that shop's
+ * known, uncancelled orders (reserved) then and now. get: set_value -1 when never set. */
+struct listing_row {
+    char shop[SHOP_NAME_BYTES_MAX];
+    char sku[SKU_BYTES_MAX];
+    int64_t reserved;     /* units of known uncancelled orders placed on this shop */
+    int64_t set_value;    /* the listing the core last set, -1 never */
+    int64_t set_reserved; /* reserved when that set took effect */
+    int64_t set_ms;
+};
+int store_listing_get(struct store *s, const char *shop, const char *sku, struct listing_row *out);
+int store_listing_put(struct store *s, const struct listing_row *r) WARN_UNUSED_RESULT;
+
 /* Online backup to path with SQLite's backup API (the store stays usable). 0 or -1. */
 int store_backup(struct store *s, const char *path, char *err, int err_len);
 

@@ -128,6 +128,8 @@ int wechat_parse_detail(const char *body, size_t len, struct plat_order *po, str
     snprintf(po->status, sizeof(po->status), "%ld", (long)st->valuedouble);
     po->rank = order_rank_wechat((long)st->valuedouble);
     po->update_s = (int64_t)up->valuedouble;
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(ord, "create_time");
+    po->create_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
     const cJSON *openid = cJSON_GetObjectItemCaseSensitive(ord, "openid");
     if (cJSON_IsString(openid)) {
         snprintf(po->buyer, sizeof(po->buyer), "%s", openid->valuestring);
@@ -140,6 +142,24 @@ int wechat_parse_detail(const char *body, size_t len, struct plat_order *po, str
                   sizeof(po->lines));
     json_delete(doc);
     return 0;
+}
+
+int wechat_parse_stock(const char *body, size_t len, int64_t *listed, struct call_outcome *o)
+{
+    cJSON *doc = envelope(body, len, o);
+    int rc = doc != NULL || o->evidence != EVK_MALFORMED_BODY ? 0 : -1;
+    if (doc != NULL && listed != NULL) {
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(data, "total_stock_num");
+        if (!cJSON_IsNumber(n) || n->valuedouble < 0) {
+            outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "no total_stock_num");
+            rc = -1;
+        } else {
+            *listed = (int64_t)n->valuedouble;
+        }
+    }
+    json_delete(doc);
+    return rc;
 }
 
 int wechat_parse_ship(const char *body, size_t len, struct call_outcome *o)
@@ -262,6 +282,13 @@ static void call_done(struct core *c, const struct http_response *r, void *arg)
         }
     } else if (o.result == CALL_OK && pc->detail_cb != NULL) {
         n = wechat_parse_detail(r->body, r->body_len, &order, &o) == 0 && o.result == CALL_OK;
+    } else if (o.result == CALL_OK && pc->stock_cb != NULL) {
+        int64_t listed = 0;
+        int is_get = pc->stock_value < 0;
+        (void)wechat_parse_stock(r->body, r->body_len, is_get ? &listed : NULL, &o);
+        if (is_get) {
+            pc->stock_value = listed;
+        }
     } else if (o.result == CALL_OK) {
         (void)wechat_parse_ship(r->body, r->body_len, &o);
     }
@@ -333,4 +360,30 @@ void wechat_reship(struct plat_call *pc, const char *order_id, const char *carri
                    const char *waybill, const char *lines)
 {
     delivery_call(pc, "order/deliveryinfo/update", order_id, carrier, waybill, lines);
+}
+
+static cJSON *stock_body(int k)
+{
+    char pid[32], sid[32];
+    cJSON *b = cJSON_CreateObject();
+    snprintf(pid, sizeof(pid), "%lld", PLAT_WECHAT_PRODUCT_BASE + k);
+    snprintf(sid, sizeof(sid), "%lld", PLAT_WECHAT_SKU_BASE + k);
+    cJSON_AddStringToObject(b, "product_id", pid);
+    cJSON_AddStringToObject(b, "sku_id", sid);
+    return b;
+}
+
+void wechat_stock_get(struct plat_call *pc, int k)
+{
+    pc->stock_value = -1; /* marks a read for call_done */
+    call(pc, "product/stock/get", stock_body(k));
+}
+
+void wechat_stock_set(struct plat_call *pc, int k, int64_t delta)
+{
+    cJSON *b = stock_body(k);
+    assert(delta != 0);
+    cJSON_AddNumberToObject(b, "diff_type", delta > 0 ? 1 : 2);
+    cJSON_AddNumberToObject(b, "num", (double)(delta > 0 ? delta : -delta));
+    call(pc, "product/stock/update", b);
 }

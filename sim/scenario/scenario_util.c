@@ -132,7 +132,8 @@ static const char *const evidence_kinds[] = {
     "stall_1h",         "stall_2h",        "stall_4h",        "stall_24h",
     "carrier_auth",     "stock_drift",     "oversell",        "out_of_stock",
     "buyer_burst_hold", "timeout",         "reset",           "server_error",
-    "carrier_fallback", "platform_reject", "low_stock",       NULL};
+    "carrier_fallback", "platform_reject", "low_stock",       "push_missing",
+    NULL};
 
 static int in_list(const char *s, const char *const *list)
 {

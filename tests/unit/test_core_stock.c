@@ -1,5 +1,6 @@
 /* Stock in the core and the stall ladder's timing, on a real store and sim clock: safety stock,
- * deduction, alerts, freeze, out-of-stock hold, give-back on cancel; ladder steps once each at
+ * deduction (once per order, past zero when oversold), alerts, freeze, out-of-stock hold,
+ * give-back on cancel, the per-shop listing reserve and share; ladder steps once each at
  * 1h/2h/4h/24h without a new event. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,14 +115,77 @@ static void deduct_alert_freeze_hold(void **state)
     assert_int_equal(r.on_hand, 14);
     assert_true(r.frozen);
     assert_int_equal(evidence(e, "low_stock"), 3);
-    assert_int_equal(stock_on_paid(&e->c, &big), -1); /* not on hand: held, nothing deducted */
+    assert_int_equal(stock_on_paid(&e->c, &a), 0); /* once per order */
+    assert_int_equal(store_stock_get(e->c.store, "TEE-01", &r), 1);
+    assert_int_equal(r.on_hand, 14);
+    /* not on hand: held, and sold all the same (on hand = initial - paid units: oversold) */
+    assert_int_equal(stock_on_paid(&e->c, &big), -1);
     assert_int_equal(evidence(e, "out_of_stock"), 1);
+    assert_int_equal(evidence(e, "oversell"), 1);
+    assert_int_equal(store_stock_get(e->c.store, "TEE-01", &r), 1);
+    assert_int_equal(r.on_hand, -16);
+    stock_on_cancel(&e->c, &big); /* the oversold units come back */
+    stock_on_cancel(&e->c, &big); /* once */
     assert_int_equal(store_stock_get(e->c.store, "TEE-01", &r), 1);
     assert_int_equal(r.on_hand, 14);
     stock_on_cancel(&e->c, &b); /* back to 28: unfrozen */
     assert_int_equal(store_stock_get(e->c.store, "TEE-01", &r), 1);
     assert_int_equal(r.on_hand, 28);
     assert_false(r.frozen);
+    struct order_row unpaid = order_of("D", 5);
+    stock_on_cancel(&e->c, &unpaid); /* never deducted: nothing comes back */
+    assert_int_equal(store_stock_get(e->c.store, "TEE-01", &r), 1);
+    assert_int_equal(r.on_hand, 28);
+}
+
+/* The listing reserve follows known orders; a placement or cancel from before the baseline (an
+ * order learned late) moves the baseline too, so it never reads as drift. */
+static void listing_reserve(void **state)
+{
+    struct env *e = *state;
+    struct listing_row lr;
+    struct order_row a = order_of("A", 3), b = order_of("B", 4), late = order_of("L", 2);
+    snprintf(a.shop, sizeof(a.shop), "sp1-1");
+    snprintf(b.shop, sizeof(b.shop), "sp1-1");
+    snprintf(late.shop, sizeof(late.shop), "sp1-1");
+    assert_int_equal(store_listing_get(e->c.store, "sp1-1", "TEE-01", &lr), 0);
+    assert_int_equal(lr.set_value, -1);
+    stock_on_lines(&e->c, &a, 100);
+    stock_on_lines(&e->c, &a, 100); /* once */
+    assert_int_equal(store_listing_get(e->c.store, "sp1-1", "TEE-01", &lr), 1);
+    assert_int_equal(lr.reserved, 3);
+    /* the core sets the listing to 20 at t = 200 s */
+    lr.set_value = 20;
+    lr.set_reserved = lr.reserved;
+    lr.set_ms = 200000;
+    assert_int_equal(store_listing_put(e->c.store, &lr), 0);
+    stock_on_lines(&e->c, &b, 250); /* placed after: the listing should show 16 */
+    stock_on_lines(&e->c, &late, 150); /* placed before the set, learned after: still 16 */
+    assert_int_equal(store_listing_get(e->c.store, "sp1-1", "TEE-01", &lr), 1);
+    assert_int_equal(lr.reserved, 9);
+    assert_int_equal(stock_expected_listing(&lr), 16);
+    b.plat_update_s = 300; /* cancelled after the set: its 4 units are offered again */
+    stock_on_cancel(&e->c, &b);
+    a.plat_update_s = 190; /* cancelled before the set, learned after: already in the 20 */
+    stock_on_cancel(&e->c, &a);
+    assert_int_equal(store_listing_get(e->c.store, "sp1-1", "TEE-01", &lr), 1);
+    assert_int_equal(lr.reserved, 2);
+    assert_int_equal(stock_expected_listing(&lr), 20);
+}
+
+static void share_split(void **state)
+{
+    (void)state;
+    int64_t sum = 0;
+    for (int i = 0; i < 3; i++) {
+        sum += stock_share(10, 3, i);
+    }
+    assert_int_equal(sum, 10); /* the shops together offer what is left, never more */
+    assert_int_equal(stock_share(10, 3, 0), 4);
+    assert_int_equal(stock_share(10, 3, 2), 3);
+    assert_int_equal(stock_share(2, 3, 2), 0);
+    assert_int_equal(stock_share(-5, 3, 0), 0); /* oversold: nothing to offer */
+    assert_int_equal(stock_share(0, 1, 0), 0);
 }
 
 static void ladder_steps_once(void **state)
@@ -183,6 +247,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(safety_formula),
         cmocka_unit_test_setup_teardown(deduct_alert_freeze_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(listing_reserve, setup, teardown),
+        cmocka_unit_test(share_split),
         cmocka_unit_test_setup_teardown(ladder_steps_once, setup, teardown),
         cmocka_unit_test(time_and_states),
     };
