@@ -113,8 +113,9 @@ static void list_waybill(cJSON *list, const char *waybill)
     cJSON_AddItemToArray(list, wb);
 }
 
-/* The ref's answer: its live numbers, newest first (a retried create that made a second waybill
- * shows both, as SF lists every waybill of an order), or its newest record when none is live. */
+/* The ref's answer: its live numbers, oldest (the main waybill) first, at most
+ * SF_WAYBILL_LIST_MAX of the oldest (a retried create that made a second waybill shows both, as
+ * SF lists every waybill of an order), or its newest record when none is live. */
 static cJSON *order_msg(struct cm_app *app, int rec_index)
 {
     const struct ledger_waybill *r = ledger_record(app->ledger, rec_index);
@@ -125,16 +126,19 @@ static cJSON *order_msg(struct cm_app *app, int rec_index)
     cJSON_AddNumberToObject(m, "filterResult", 2);
     cJSON_AddStringToObject(m, "remark", "");
     cJSON *list = cJSON_AddArrayToObject(m, "waybillNoInfoList");
-    int listed_n = 0;
+    int oldest[SF_WAYBILL_LIST_MAX]; /* a ring of the last live records met, newest to oldest */
+    int seen = 0;
     for (int i = rec_index, n = 0; i >= 0 && n < LEDGER_RECORDS_MAX; n++) {
         const struct ledger_waybill *x = ledger_record(app->ledger, i);
-        if (x->cancel_ms < 0 && listed_n < SF_WAYBILL_LIST_MAX) {
-            list_waybill(list, x->waybill);
-            listed_n++;
-        }
+        if (x->cancel_ms < 0)
+            oldest[seen++ % SF_WAYBILL_LIST_MAX] = i;
         i = x->prev_same_ref;
     }
-    if (listed_n == 0)
+    int count = seen < SF_WAYBILL_LIST_MAX ? seen : SF_WAYBILL_LIST_MAX;
+    for (int k = 1; k <= count; k++)
+        list_waybill(list,
+                     ledger_record(app->ledger, oldest[(seen - k) % SF_WAYBILL_LIST_MAX])->waybill);
+    if (count == 0)
         list_waybill(list, r->waybill); /* nothing live: the newest record */
     return m;
 }

@@ -664,8 +664,9 @@ static void test_fault_timeout_then_duplicate(void **state)
     char second[32];
     const cJSON *list =
         cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"), "waybillNoInfoList");
+    assert_int_equal(cJSON_GetArraySize(list), 2); /* the first waybill, then the second */
     snprintf(second, sizeof(second), "%s",
-             cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring);
+             cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "waybillNo")->valuestring);
     cJSON_Delete(res);
 
     /* foreign: a new order gets a number already given to another order */
@@ -674,12 +675,12 @@ static void test_fault_timeout_then_duplicate(void **state)
     char foreign[32], code[16];
     create(&sf, "ORD-FOREIGN", "郑十", foreign, code);
     clear_faults();
-    /* both numbers of the retried create are listed, the newest first */
+    /* both numbers of the retried create are listed, the first (main) one first */
     sf_call(&sf, "EXP_RECE_SEARCH_ORDER_RESP", "{\"orderId\":\"ORD-TO\"}", 1, 0, &r);
     res = sf_result(&r, NULL);
     list = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "msgData"), "waybillNoInfoList");
     assert_int_equal(cJSON_GetArraySize(list), 2);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "waybillNo")->valuestring,
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "waybillNo")->valuestring,
                         second);
     cJSON_Delete(res);
     validate_and_cancel_foreign(foreign);
