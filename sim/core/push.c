@@ -112,15 +112,49 @@ done:
     return rc;
 }
 
-static void reject(struct core *c, struct evhttp_request *req, enum evidence_kind kind,
-                   const char *shop, const char *why)
+/* The order a refused push names (unverified: journaled as what the push claims, so a forged
+ * push can be traced to the order it tried to change), or "". */
+static void claimed_order(const char *body, size_t len, char *out, int out_len)
+{
+    char err[ERR_BYTES_MAX];
+    out[0] = '\0';
+    if (push_wechat_order_id(body, out, out_len) == 0) {
+        return;
+    }
+    out[0] = '\0';
+    cJSON *doc = json_parse(body, len, err, sizeof(err));
+    const cJSON *sn =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "data"), "ordersn");
+    if (cJSON_IsString(sn) && plat_id_ok(sn->valuestring)) {
+        snprintf(out, (size_t)out_len, "%s", sn->valuestring);
+    }
+    json_delete(doc);
+}
+
+static void reject_order(struct core *c, struct evhttp_request *req, enum evidence_kind kind,
+                         const char *shop, const char *why, const char *order_id)
 {
     char name[64];
-    core_evidence(c, kind, "", "a verified push", why, "push to %s", shop);
+    core_evidence(c, kind, order_id, "a verified push", why, "push to %s", shop);
     snprintf(name, sizeof(name), "push_rejected_%s", evidence_kind_name(kind));
     metrics_inc(c->metrics, name);
     http_reply_json(req, kind == EVK_BAD_SIGNATURE ? 401 : 400,
                     "{\"error\":\"rejected\",\"message\":\"push not accepted\"}");
+}
+
+static void reject(struct core *c, struct evhttp_request *req, enum evidence_kind kind,
+                   const char *shop, const char *why)
+{
+    reject_order(c, req, kind, shop, why, "");
+}
+
+/* A push whose signature failed: journaled with the order it claims. */
+static void reject_forged(struct core *c, struct evhttp_request *req, const char *shop,
+                          const char *why, const char *body, size_t len)
+{
+    char claimed[ORDER_ID_BYTES_MAX];
+    claimed_order(body, len, claimed, sizeof(claimed));
+    reject_order(c, req, EVK_BAD_SIGNATURE, shop, why, claimed);
 }
 
 /* 1 when this exact body was taken before (journaled as duplicate_push). */
@@ -190,7 +224,7 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
     } else if (!cJSON_IsNumber(sid) || (int64_t)sid->valuedouble != sc->shop_id) {
         reject(c, req, EVK_BAD_SIGNATURE, sc->name, "shop_id of another shop");
     } else if (!cJSON_IsNumber(ts) || !fresh(c, ts->valuedouble)) {
-        reject(c, req, EVK_BAD_SIGNATURE, sc->name, "missing or stale timestamp");
+        reject_forged(c, req, sc->name, "missing or stale timestamp", body, len);
     } else if (!cJSON_IsString(sn) || !plat_id_ok(sn->valuestring)) {
         reject(c, req, EVK_MALFORMED_BODY, sc->name, "bad ordersn");
     } else {
@@ -228,7 +262,7 @@ void push_shopee(struct core *c, struct evhttp_request *req, const char *shop_na
     const char *key = c->cfg->shops[shop].partner_key;
     if (!push_shopee_sig_ok(key, url, body, len, auth) &&
         !push_shopee_sig_ok(key, host_url, body, len, auth)) {
-        reject(c, req, EVK_BAD_SIGNATURE, shop_name, "Authorization does not match");
+        reject_forged(c, req, shop_name, "Authorization does not match", body, len);
     } else {
         shopee_body(c, req, shop, body, len);
     }
@@ -308,7 +342,7 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
         }
         event = plain;
     } else if (!wechat_msg_sig(c, sc, req, body, &why)) {
-        reject(c, req, EVK_BAD_SIGNATURE, sc->name, why);
+        reject_forged(c, req, sc->name, why, body, len);
         goto done;
     }
     if (push_wechat_order_id(event, order_id, sizeof(order_id)) != 0) {

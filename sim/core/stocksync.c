@@ -274,7 +274,12 @@ int stocksync_start(struct stocksync *s)
     int64_t ms = (int64_t)simclock_wall_ms(&c->clock, (double)c->cfg->stock_sync_interval_s * 1000);
     ms = ms < 1 ? 1 : ms;
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
-    return event_add(s->tick_ev, &tv);
+    if (event_add(s->tick_ev, &tv) != 0) {
+        return -1;
+    }
+    /* the first round at once: until then every shop offers the whole stock */
+    event_active(s->tick_ev, EV_TIMEOUT, 0);
+    return 0;
 }
 
 long stocksync_rounds(const struct stocksync *s)

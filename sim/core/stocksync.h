@@ -17,7 +17,7 @@ struct stocksync;
 
 struct stocksync *stocksync_new(struct core *c);
 void stocksync_free(struct stocksync *s);
-/* Arm the timer (first round one interval from now). 0 or -1. */
+/* Arm the timer; the first round starts at once. 0 or -1. */
 int stocksync_start(struct stocksync *s);
 /* Start a round now unless one runs (tests, admin). */
 void stocksync_round(struct stocksync *s);

@@ -255,6 +255,7 @@ static void write_config(struct world *w)
     cJSON_AddStringToObject(root, "admin_token", T_TOKEN);
     cJSON_AddNumberToObject(root, "poll_interval_s", 60);
     cJSON_AddNumberToObject(root, "reconcile_interval_s", 600);
+    cJSON_AddNumberToObject(root, "stock_sync_interval_s", 60); /* several rounds per case */
     char *text = cJSON_Print(root);
     write_file(w->cfg, text);
     cJSON_free(text);

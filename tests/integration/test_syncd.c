@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/sha.h>
+
 #include "syncd_harness.h"
 
 static void no_faults(void **state)
@@ -90,6 +92,67 @@ static void restore_from_backup(void **state)
     assert_int_equal(known, 36);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* WeChat's sha1(sort(parts)) in hex. */
+static void wx_sign(const char **parts, int n, char out[41])
+{
+    char joined[1024] = "";
+    unsigned char md[SHA_DIGEST_LENGTH];
+    qsort(parts, (size_t)n, sizeof(*parts), cmp_str);
+    for (int i = 0; i < n; i++) {
+        strncat(joined, parts[i], sizeof(joined) - strlen(joined) - 1);
+    }
+    SHA1((const unsigned char *)joined, strlen(joined), md);
+    for (int i = 0; i < SHA_DIGEST_LENGTH; i++) {
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    }
+}
+
+/* POST a WeChat event signed at sim second ts_s: msg_signature over signed_body, body sent. */
+static long wx_push(struct world *w, const char *token, long long ts_s, const char *signed_body,
+                    const char *body)
+{
+    char ts[24], path[512], sig[41], msg_sig[41];
+    snprintf(ts, sizeof(ts), "%lld", ts_s);
+    const char *p3[3] = {token, ts, "4242"};
+    const char *p4[4] = {token, ts, "4242", signed_body};
+    wx_sign(p3, 3, sig);
+    wx_sign(p4, 4, msg_sig);
+    snprintf(path, sizeof(path),
+             "/push/wechat/wx1-1?signature=%s&timestamp=%s&nonce=4242&encrypt_type=plain"
+             "&msg_signature=%s",
+             sig, ts, msg_sig);
+    return http("POST", w->syncd.port, path, body, NULL);
+}
+
+/* A WeChat push is taken only when msg_signature covers its body and its timestamp is fresh:
+ * `signature` alone (token, timestamp, nonce) says nothing about the body. */
+static void wechat_push_body_signed(struct world *w)
+{
+    const char *token = NULL;
+    for (int i = 0; i < w->sc->shop_count; i++) {
+        static struct shop_instance s;
+        assert_int_equal(scenario_shop(w->sc, i, &s), 0);
+        if (strcmp(s.name, "wx1-1") == 0) {
+            token = s.push_token;
+        }
+    }
+    assert_non_null(token);
+    long long now_s =
+        (strtoll(w->clock_epoch, NULL, 10) +
+         (mono_now_ns() - strtoll(w->clock_anchor, NULL, 10)) / 1000000 * strtoll(T_SCALE, NULL, 10)) /
+        1000;
+    const char *genuine = "{\"ToUserName\":\"gh_x\",\"MsgType\":\"event\",\"Event\":\"ping\"}";
+    const char *tampered = "{\"ToUserName\":\"gh_y\",\"MsgType\":\"event\",\"Event\":\"ping\"}";
+    assert_int_equal(wx_push(w, token, now_s, genuine, genuine), 200);
+    assert_int_equal(wx_push(w, token, now_s, genuine, tampered), 401);   /* body changed */
+    assert_int_equal(wx_push(w, token, now_s - 7200, genuine, genuine), 401); /* a replay */
+}
+
 /* Bad input from the network: garbage, truncated and wrongly typed bodies, forged signatures,
  * oversized bodies, unknown shops, missing tokens. Each is refused; syncd keeps serving. */
 static void bad_input_is_refused(void **state)
@@ -138,6 +201,7 @@ static void bad_input_is_refused(void **state)
     curl_easy_cleanup(h);
     assert_int_equal(code, 401);
     assert_int_equal(http("GET", port, "/healthz", NULL, NULL), 200);
+    wechat_push_body_signed(&w);
     int journaled = evidence_has(&w, "bad_signature");
     stop_world(&w);
     assert_true(journaled);

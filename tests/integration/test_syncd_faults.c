@@ -13,7 +13,7 @@ static void one_fault_each(void **state)
 {
     (void)state;
     static const char *const faults[][2] = {
-        {FAULT("lost_order", "platform:*", ""), NULL},
+        {FAULT("lost_order", "platform:*", ""), "lost_order_found"},
         {FAULT("duplicate_order", "platform:*", ""), "duplicate_order"},
         {FAULT("maintenance", "platform:*", ""), "maintenance"},
         {FAULT("rate_limit", "platform:*", ""), NULL},
@@ -35,7 +35,7 @@ static void one_fault_each(void **state)
         {FAULT("carrier_auth", "carrier:*", ",\"carrier\":\"SF\""), "carrier_auth"},
         {FAULT("forged_push", "platform:*", ""), "bad_signature"},
         {FAULT("forged_push", "carrier:*", ""), NULL},
-        {FAULT("stock_drift", "platform:*", ""), NULL},
+        {FAULT("stock_drift", "platform:*", ""), "stock_drift"},
     };
     const char *only = getenv("SHIPSIM_ONLY"); /* a substring to run one case while debugging */
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
