@@ -228,6 +228,7 @@ struct truth *truth_new(const struct scenario *sc, const struct simclock *clock)
                 (size_t)(sc->sku_count > 0 ? sc->sku_count : 1);
     t->listings = calloc(nl, sizeof(*t->listings));
     t->committed = calloc((size_t)(sc->sku_count > 0 ? sc->sku_count : 1), sizeof(int64_t));
+    t->early = calloc(TRUTH_EARLY_PARCELS_MAX, sizeof(*t->early));
     if (t->listings == NULL || t->committed == NULL)
         goto fail;
     if (slots_init(&t->by_id) != 0 || slots_init(&t->by_waybill) != 0)
@@ -262,6 +263,7 @@ void truth_free(struct truth *t)
     free(t->by_waybill.v);
     free(t->listings);
     free(t->committed);
+    free(t->early);
     free(t->watch);
     t->magic = 0;
     free(t);
@@ -398,6 +400,7 @@ int truth_rebuild_indexes(struct truth *t)
     logs_free(t);
     memset(t->by_id.v, 0, t->by_id.cap * sizeof(*t->by_id.v));
     memset(t->by_waybill.v, 0, t->by_waybill.cap * sizeof(*t->by_waybill.v));
+    memset(t->early, 0, TRUTH_EARLY_PARCELS_MAX * sizeof(*t->early));
     t->by_id.used = t->by_waybill.used = 0;
     t->watch_n = 0;
     memset(t->committed, 0,

@@ -38,6 +38,17 @@ struct listing {
     struct listing_change hist[TRUTH_LISTING_HISTORY_MAX];
 };
 
+/* A carrier state for a waybill no order holds yet: the parcel was collected before the seller
+ * marked the order shipped (a slow or retrying sync core). Applied when an order binds it. */
+struct early_parcel {
+    char waybill[WAYBILL_BYTES_MAX];
+    uint8_t rank; /* 0 empty, EARLY_* below */
+};
+#define EARLY_PICKED 1
+#define EARLY_SIGNED 2
+#define EARLY_RETURNED 3
+#define TRUTH_EARLY_PARCELS_MAX 65536 /* power of two; past it the oldest news is dropped */
+
 struct truth {
     unsigned magic;
     const struct scenario *sc;
@@ -56,6 +67,8 @@ struct truth {
     uint64_t serial;
     uint32_t *watch; /* orders waiting for a time-driven change (in_cancel, delivered) */
     size_t watch_n, watch_cap;
+    struct early_parcel *early; /* TRUTH_EARLY_PARCELS_MAX slots, open addressing */
+    uint64_t early_dropped;
     FILE *journal;
     int replaying;
     truth_change_cb cb;

@@ -249,6 +249,55 @@ static int valid_waybill(const char *s)
     return 1;
 }
 
+/* --- carrier news that came before the order was shipped ---------------------------------- */
+
+static struct early_parcel *early_slot(struct truth *t, const char *waybill, int create)
+{
+    uint64_t h = hash_str(waybill);
+    for (int probe = 0; probe < 64; probe++) {
+        struct early_parcel *e = &t->early[(h + (uint64_t)probe) & (TRUTH_EARLY_PARCELS_MAX - 1)];
+        if (e->rank != 0 && strcmp(e->waybill, waybill) == 0)
+            return e;
+        if (e->rank == 0 && create) {
+            snprintf(e->waybill, sizeof(e->waybill), "%s", waybill);
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void early_note(struct truth *t, const char *waybill, int rank)
+{
+    assert(rank >= EARLY_PICKED && rank <= EARLY_RETURNED);
+    if (!valid_waybill(waybill))
+        return;
+    struct early_parcel *e = early_slot(t, waybill, 1);
+    if (e == NULL) {
+        t->early_dropped++;
+        return;
+    }
+    if (rank > e->rank)
+        e->rank = (uint8_t)rank;
+}
+
+/* The order just bound waybill: replay what the carrier already said about that parcel. */
+static void early_apply(struct truth *t, const char *waybill, const char *carrier)
+{
+    struct early_parcel *e = early_slot(t, waybill, 0);
+    if (e == NULL)
+        return;
+    int rank = e->rank;
+    /* deletion in open addressing: the table is only a cache of news, so a lost later probe
+     * costs one missed early event at worst; clear the slot */
+    e->rank = 0;
+    e->waybill[0] = '\0';
+    truth_parcel(t, waybill, carrier, "collected");
+    if (rank == EARLY_SIGNED)
+        truth_parcel(t, waybill, carrier, "signed");
+    else if (rank == EARLY_RETURNED)
+        truth_parcel(t, waybill, carrier, "returned");
+}
+
 enum truth_err truth_ship(struct truth *t, const char *order_id, const char *waybill,
                           const char *carrier)
 {
@@ -280,6 +329,7 @@ enum truth_err truth_ship(struct truth *t, const char *order_id, const char *way
     if (truth_index_waybill(t, (uint32_t)(o - t->orders)) != 0)
         return TRUTH_FULL;
     set_state(t, o, TS_SHIPPED);
+    early_apply(t, waybill, o->carrier);
     return TRUTH_OK;
 }
 
@@ -318,6 +368,7 @@ enum truth_err truth_reship(struct truth *t, const char *order_id, const char *w
     if (truth_index_waybill(t, idx) != 0)
         return TRUTH_FULL;
     set_state(t, o, TS_SHIPPED); /* same state: new update time, journal, a deliver event */
+    early_apply(t, waybill, o->carrier);
     return TRUTH_OK;
 }
 
@@ -335,8 +386,18 @@ enum truth_err truth_parcel(struct truth *t, const char *waybill, const char *ca
     assert(t != NULL);
     assert(state != NULL);
     struct truth_order *o = (struct truth_order *)truth_find_waybill(t, waybill);
-    if (o == NULL)
-        return TRUTH_NOT_FOUND;
+    if (o == NULL) {
+        int rank = strcmp(state, "signed") == 0     ? EARLY_SIGNED
+                   : strcmp(state, "returned") == 0 ? EARLY_RETURNED
+                   : strcmp(state, "collected") == 0 || strcmp(state, "in_transit") == 0 ||
+                           strcmp(state, "out_for_delivery") == 0
+                       ? EARLY_PICKED
+                       : 0;
+        if (rank == 0)
+            return TRUTH_NOT_FOUND;
+        early_note(t, waybill, rank); /* applied if an order ships with it later */
+        return TRUTH_OK;
+    }
     if (o->carrier[0] == '\0' && carrier != NULL && valid_token(carrier, CARRIER_CODE_BYTES_MAX))
         snprintf(o->carrier, sizeof(o->carrier), "%s", carrier);
     int moving = o->state == TS_SHIPPED || o->state == TS_IN_TRANSIT;

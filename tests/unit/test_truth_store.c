@@ -106,9 +106,37 @@ static void test_shopee_lifecycle(void **state)
     assert_true(o->deliver_ms >= o->pickup_ms);
     assert_true(o->pickup_ms >= o->ship_ms);
     assert_int_equal(o->hist_count, 5);
-    assert_int_equal(truth_parcel(f->t, "SF9", "SF", "signed"), TRUTH_NOT_FOUND);
+    /* news of a waybill no order holds yet is kept, and a problem report for it is refused */
+    assert_int_equal(truth_parcel(f->t, "SF9", "SF", "signed"), TRUTH_OK);
+    assert_int_equal(truth_parcel(f->t, "SF9", "SF", "problem"), TRUTH_NOT_FOUND);
     assert_int_equal(truth_parcel(f->t, "SF1000000000001", "SF", "teleported"), TRUTH_BAD_INPUT);
     assert_int_equal(truth_cancel(f->t, id), TRUTH_SHIPPED);
+}
+
+/* The carrier collected (and delivered) the parcel before the seller marked the order shipped:
+ * the news waits and applies when the order binds that waybill. */
+static void test_parcel_news_before_ship(void **state)
+{
+    struct fixture *f = *state;
+    const struct truth_order *o = place(f, 0, 7, 1, 1);
+    char id[ORDER_ID_BYTES_MAX];
+    snprintf(id, sizeof(id), "%s", o->id);
+    assert_int_equal(truth_pay(f->t, id), TRUTH_OK);
+    assert_int_equal(truth_parcel(f->t, "SF1000000000077", "SF", "collected"), TRUTH_OK);
+    assert_int_equal(truth_parcel(f->t, "SF1000000000077", "SF", "signed"), TRUTH_OK);
+    o = truth_find(f->t, id);
+    assert_string_equal(truth_raw_status(FLAVOR_SHOPEE, o->state), "READY_TO_SHIP");
+    assert_int_equal(truth_ship(f->t, id, "SF1000000000077", "SF"), TRUTH_OK);
+    o = truth_find(f->t, id);
+    assert_string_equal(truth_raw_status(FLAVOR_SHOPEE, o->state), "TO_CONFIRM_RECEIVE");
+    assert_true(o->pickup_ms >= o->ship_ms);
+    assert_true(o->deliver_ms >= o->pickup_ms);
+    /* applied once: another order cannot inherit it */
+    const struct truth_order *o2 = place(f, 0, 8, 1, 1);
+    snprintf(id, sizeof(id), "%s", o2->id);
+    assert_int_equal(truth_pay(f->t, id), TRUTH_OK);
+    assert_int_equal(truth_ship(f->t, id, "SF1000000000085", "SF"), TRUTH_OK);
+    assert_string_equal(truth_raw_status(FLAVOR_SHOPEE, truth_find(f->t, id)->state), "PROCESSED");
 }
 
 static void test_wechat_lifecycle_and_cancel(void **state)
@@ -374,6 +402,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_shopee_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parcel_news_before_ship, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wechat_lifecycle_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shopee_in_cancel_then_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stock_reservation, setup, teardown),
