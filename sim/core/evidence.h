@@ -34,7 +34,7 @@
     X(EVK_SERVER_ERROR, "server_error")                                                            \
     X(EVK_CARRIER_FALLBACK, "carrier_fallback")                                                    \
     X(EVK_PLATFORM_REJECT, "platform_reject")                                                      \
-    X(EVK_LOW_STOCK, "low_stock")                                                              \
+    X(EVK_LOW_STOCK, "low_stock")                                                                  \
     X(EVK_PUSH_MISSING, "push_missing")
 
 enum evidence_kind {

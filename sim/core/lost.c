@@ -151,7 +151,8 @@ void lost_sweep(struct core *c)
     }
     for (int i = 0; i < n; i++) {
         struct order_mark *m = &due[i];
-        int near = store_push_time_near(c->store, m->order_id, m->check_update_s, LOST_PUSH_SLACK_S);
+        int near =
+            store_push_time_near(c->store, m->order_id, m->check_update_s, LOST_PUSH_SLACK_S);
         if (near < 0) {
             core_fatal_store(c, "push time read");
         }
@@ -159,7 +160,8 @@ void lost_sweep(struct core *c)
             char expected[96];
             snprintf(expected, sizeof(expected), "a push for update_time %lld within %d s",
                      (long long)m->check_update_s, LOST_PUSH_GRACE_S);
-            core_evidence(c, EVK_PUSH_MISSING, m->order_id, expected, "none", "change seen by a "
+            core_evidence(c, EVK_PUSH_MISSING, m->order_id, expected, "none",
+                          "change seen by a "
                           "detail read only");
         }
         m->check_ms = 0;

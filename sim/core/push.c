@@ -369,8 +369,7 @@ void push_wechat(struct core *c, struct evhttp_request *req, const char *shop_na
     const struct shop_cfg *sc = &c->cfg->shops[shop];
     if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
         char echo[PUSH_PARAM_BYTES_MAX];
-        if (!wechat_sig(c, sc, req) ||
-            http_req_query(req, "echostr", echo, sizeof(echo)) != 0) {
+        if (!wechat_sig(c, sc, req) || http_req_query(req, "echostr", echo, sizeof(echo)) != 0) {
             reject(c, req, EVK_BAD_SIGNATURE, shop_name, "URL check signature");
             return;
         }

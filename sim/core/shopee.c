@@ -549,8 +549,8 @@ static void stock_done(struct core *c, const struct http_response *r, void *arg)
     plat_finish(pc, NULL, NULL, 0, &o);
 }
 
-static void stock_send(struct plat_call *pc, const char *api, const char *method,
-                       const char *extra, const char *body)
+static void stock_send(struct plat_call *pc, const char *api, const char *method, const char *extra,
+                       const char *body)
 {
     char url[SHOPEE_URL_BYTES_MAX], endpoint[ENDPOINT_BYTES_MAX];
     if (shop_url(pc->c, pc->shop, api, extra, url, sizeof(url)) != 0) {

@@ -21,6 +21,7 @@ struct stocksync {
     int running;
     int shop, sku; /* the pair in hand */
     int failures;
+    int confirming; /* a difference was seen: read once more before journaling it */
     long rounds;
 };
 
@@ -35,6 +36,7 @@ static void later(struct stocksync *s, int64_t wall_ms)
 static void next_pair(struct stocksync *s)
 {
     s->failures = 0;
+    s->confirming = 0;
     if (++s->sku >= s->c->cfg->sku_count) {
         s->sku = 0;
         s->shop++;
@@ -53,8 +55,8 @@ static void failed(struct stocksync *s, const struct call_outcome *o, const char
     struct core *c = s->c;
     const char *shop = c->cfg->shops[s->shop].name;
     if (o->evidence >= 0) {
-        core_evidence(c, (enum evidence_kind)o->evidence, "", what, o->text, "shop %s sku %s",
-                      shop, c->cfg->skus[s->sku].sku);
+        core_evidence(c, (enum evidence_kind)o->evidence, "", what, o->text, "shop %s sku %s", shop,
+                      c->cfg->skus[s->sku].sku);
     }
     if (o->result == CALL_REJECT || ++s->failures > STOCKSYNC_RETRY_MAX) {
         log_warn("stock sync %s %s: %s: %s", shop, c->cfg->skus[s->sku].sku, what, o->text);
@@ -127,7 +129,8 @@ static void drift_evidence(struct core *c, int shop, int k, const struct listing
     snprintf(expected, sizeof(expected), "%lld", (long long)want);
     snprintf(seen, sizeof(seen), "%lld", (long long)listed);
     core_evidence(c, EVK_STOCK_DRIFT, key, expected, seen,
-                  "listed stock changed by %+lld behind the core's back", (long long)(listed - want));
+                  "listed stock changed by %+lld behind the core's back",
+                  (long long)(listed - want));
     if (store_orders_seen_since_each(c->store, shop_name, lr->set_ms, candidate, &w) != 0) {
         core_fatal_store(c, "drift candidates");
     }
@@ -184,6 +187,13 @@ static void get_done(struct core *c, int shop, int64_t listed, const struct call
     /* judged only when every order of the shop has been read: an order not read yet would
      * look like a change behind our back */
     if (lr.set_value >= 0 && unread == 0 && listed != stock_expected_listing(&lr)) {
+        if (!s->confirming) {
+            /* an order placed just before the read may not have reached us yet: let pushes in
+             * flight land, then read again */
+            s->confirming = 1;
+            later(s, STOCKSYNC_CONFIRM_WAIT_MS);
+            return;
+        }
         drift_evidence(c, shop, s->sku, &lr, listed);
     }
     /* the listing as read is the baseline until the update lands (a failed update must not
@@ -227,6 +237,7 @@ void stocksync_round(struct stocksync *s)
     s->shop = 0;
     s->sku = 0;
     s->failures = 0;
+    s->confirming = 0;
     step(s);
 }
 

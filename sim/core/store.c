@@ -1023,7 +1023,8 @@ int store_backup(struct store *s, const char *path, char *err, int err_len)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* --- order marks (lost-order checks, stock flags) ----------------------------------------------- */
+/* --- order marks (lost-order checks, stock flags) -----------------------------------------------
+ */
 
 static void mark_from_row(sqlite3_stmt *st, struct order_mark *m)
 {
@@ -1058,8 +1059,8 @@ int store_mark_get(struct store *s, const char *order_id, struct order_mark *out
 
 int store_mark_put(struct store *s, const struct order_mark *m)
 {
-    static const char sql[] = "INSERT OR REPLACE INTO order_marks(" MARK_COLS
-                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    static const char sql[] =
+        "INSERT OR REPLACE INTO order_marks(" MARK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     if (tx_ensure(s) != 0) {
         return -1;
     }
@@ -1134,7 +1135,8 @@ int store_shop_unread(struct store *s, const char *shop)
     return n;
 }
 
-/* --- listings (the stock each shop shows, as the core set it) ---------------------------------- */
+/* --- listings (the stock each shop shows, as the core set it) ----------------------------------
+ */
 
 int store_listing_get(struct store *s, const char *shop, const char *sku, struct listing_row *out)
 {
@@ -1183,7 +1185,8 @@ int store_listing_put(struct store *s, const struct listing_row *r)
 
 int store_push_time_add(struct store *s, const char *order_id, int64_t update_s)
 {
-    static const char sql[] = "INSERT OR IGNORE INTO push_times(order_id, update_s) VALUES (?1, ?2)";
+    static const char sql[] =
+        "INSERT OR IGNORE INTO push_times(order_id, update_s) VALUES (?1, ?2)";
     if (tx_ensure(s) != 0) {
         return -1;
     }

@@ -126,14 +126,13 @@ static const char *const fixed_figures[] = {"lost_orders",
 /* The evidence kinds of sim/core/evidence.h (which owns the list; scenario may not include core,
  * so keep this copy in step with it). */
 static const char *const evidence_kinds[] = {
-    "lost_order_found", "duplicate_order", "duplicate_push",  "stale_read",
-    "surplus_waybill",  "foreign_waybill", "invalid_waybill", "maintenance",
-    "rate_limited",     "malformed_body",  "bad_signature",   "garbled_event",
-    "stall_1h",         "stall_2h",        "stall_4h",        "stall_24h",
-    "carrier_auth",     "stock_drift",     "oversell",        "out_of_stock",
-    "buyer_burst_hold", "timeout",         "reset",           "server_error",
-    "carrier_fallback", "platform_reject", "low_stock",       "push_missing",
-    NULL};
+    "lost_order_found", "duplicate_order", "duplicate_push", "stale_read",   "surplus_waybill",
+    "foreign_waybill",  "invalid_waybill", "maintenance",    "rate_limited", "malformed_body",
+    "bad_signature",    "garbled_event",   "stall_1h",       "stall_2h",     "stall_4h",
+    "stall_24h",        "carrier_auth",    "stock_drift",    "oversell",     "out_of_stock",
+    "buyer_burst_hold", "timeout",         "reset",          "server_error", "carrier_fallback",
+    "platform_reject",  "low_stock",       "push_missing",   NULL,
+};
 
 static int in_list(const char *s, const char *const *list)
 {

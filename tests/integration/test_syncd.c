@@ -143,13 +143,13 @@ static void wechat_push_body_signed(struct world *w)
     }
     assert_non_null(token);
     long long now_s =
-        (strtoll(w->clock_epoch, NULL, 10) +
-         (mono_now_ns() - strtoll(w->clock_anchor, NULL, 10)) / 1000000 * strtoll(T_SCALE, NULL, 10)) /
+        (strtoll(w->clock_epoch, NULL, 10) + (mono_now_ns() - strtoll(w->clock_anchor, NULL, 10)) /
+                                                 1000000 * strtoll(T_SCALE, NULL, 10)) /
         1000;
     const char *genuine = "{\"ToUserName\":\"gh_x\",\"MsgType\":\"event\",\"Event\":\"ping\"}";
     const char *tampered = "{\"ToUserName\":\"gh_y\",\"MsgType\":\"event\",\"Event\":\"ping\"}";
     assert_int_equal(wx_push(w, token, now_s, genuine, genuine), 200);
-    assert_int_equal(wx_push(w, token, now_s, genuine, tampered), 401);   /* body changed */
+    assert_int_equal(wx_push(w, token, now_s, genuine, tampered), 401);       /* body changed */
     assert_int_equal(wx_push(w, token, now_s - 7200, genuine, genuine), 401); /* a replay */
 }
 

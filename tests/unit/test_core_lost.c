@@ -113,9 +113,9 @@ static void pure_rules(void **state)
     (void)state;
     assert_true(lost_in_polled(100, 50, 200));
     assert_true(lost_in_polled(50, 50, 200));
-    assert_false(lost_in_polled(49, 50, 200));               /* before any complete pass */
+    assert_false(lost_in_polled(49, 50, 200));                /* before any complete pass */
     assert_false(lost_in_polled(200 - LOST_EDGE_S, 50, 200)); /* may have moved during it */
-    assert_false(lost_in_polled(100, 0, 200));               /* nothing polled yet */
+    assert_false(lost_in_polled(100, 0, 200));                /* nothing polled yet */
     assert_true(lost_change_pushed(FLAVOR_SHOPEE, PR_PICKED_UP));
     assert_true(lost_change_pushed(FLAVOR_WECHAT, PR_PAID));
     assert_false(lost_change_pushed(FLAVOR_WECHAT, PR_DELIVERED)); /* no WeChat event for it */

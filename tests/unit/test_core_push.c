@@ -19,9 +19,10 @@
 static const char body[] = "{\"ToUserName\":\"gh_x\",\"MsgType\":\"event\","
                            "\"Event\":\"channels_ec_order_pay\",\"order_info\":{\"order_id\":"
                            "3705115058471208192}}";
-static const char tampered[] = "{\"ToUserName\":\"gh_x\",\"MsgType\":\"event\","
-                               "\"Event\":\"channels_ec_order_cancel\",\"order_info\":{\"order_id\":"
-                               "3705115058471208192}}";
+static const char tampered[] =
+    "{\"ToUserName\":\"gh_x\",\"MsgType\":\"event\","
+    "\"Event\":\"channels_ec_order_cancel\",\"order_info\":{\"order_id\":"
+    "3705115058471208192}}";
 
 static void msg_sig(const char *ts, const char *nonce, const char *text, char *out, int len)
 {

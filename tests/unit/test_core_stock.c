@@ -159,7 +159,7 @@ static void listing_reserve(void **state)
     lr.set_reserved = lr.reserved;
     lr.set_ms = 200000;
     assert_int_equal(store_listing_put(e->c.store, &lr), 0);
-    stock_on_lines(&e->c, &b, 250); /* placed after: the listing should show 16 */
+    stock_on_lines(&e->c, &b, 250);    /* placed after: the listing should show 16 */
     stock_on_lines(&e->c, &late, 150); /* placed before the set, learned after: still 16 */
     assert_int_equal(store_listing_get(e->c.store, "sp1-1", "TEE-01", &lr), 1);
     assert_int_equal(lr.reserved, 9);
