@@ -217,7 +217,7 @@ test-valgrind: deps
 # (a build error fails the target before valgrind runs; run.sh also fails on any missing binary)
 
 # make test-sabotage: a wrong core catches fire (issue 9). syncd is built once per test-only
-# SYNCD_SABOTAGE_* switch (sim/core/README.md) into build/sab-<switch>/, and the scenario made to
+# SYNCD_SABOTAGE_* switch (listed in tests/sabotage/run.sh) into build/sab-<switch>/, and the scenario made to
 # catch that bug must fail. Several minutes; not part of make test.
 test-sabotage: deps
 	@bash tests/sabotage/run.sh

@@ -9,7 +9,9 @@
 #   NO_IDEMPOTENCY      waybill.c call_carrier: a fresh reference per attempt and no lookup first
 #   NO_MOJIBAKE_CHECK   tracking.c apply_event: treat every tracking text as clean
 #   NO_SIGNATURE_CHECK  push.c push_shopee_sig_ok / wechat_sig: accept any signature
-# A switch that does not appear in sim/core fails here (the build would silently be a correct core).
+# Until those #ifdefs are merged into sim/core, syncd-switches.patch (beside this script) holds
+# them: when sim/core lacks a switch, the script builds from a private copy of the committed tree
+# (git archive HEAD) with the patch applied, so the shared sources are never touched.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
@@ -25,20 +27,31 @@ NO_SIGNATURE_CHECK|fault-forged_push|3600|evidence.bad_signature|== 0"
 want="$*"
 fail=0
 ran=0
+src="$ROOT"
+if ! grep -rqs "SYNCD_SABOTAGE_" sim/core; then
+    src="$work/tree"
+    mkdir -p "$src"
+    if ! git -C "$ROOT" archive HEAD | tar -x -C "$src" ||
+       ! patch -s -p1 -d "$src" <"$ROOT/tests/sabotage/syncd-switches.patch"; then
+        echo "FAIL: cannot prepare a patched copy of the tree in $src"
+        exit 1
+    fi
+    echo "sim/core has no SYNCD_SABOTAGE_* switch yet: building from $src with syncd-switches.patch"
+fi
 while IFS='|' read -r sw scen dur fig cond; do
     [ -n "$want" ] && [[ " $want " != *" $sw "* ]] && continue
-    if ! grep -rqs "SYNCD_SABOTAGE_$sw" sim/core; then
-        echo "FAIL: SYNCD_SABOTAGE_$sw is not in sim/core yet (nothing to turn off)"
+    if ! grep -rqs "SYNCD_SABOTAGE_$sw" "$src/sim/core"; then
+        echo "FAIL: SYNCD_SABOTAGE_$sw is not in $src/sim/core (nothing to turn off)"
         fail=1
         continue
     fi
-    b="build/sab-${sw,,}"
+    b="$src/build/sab-${sw,,}"
     echo "== SYNCD_SABOTAGE_$sw: build $b, run $scen"
     # Each switch gets its own build folder (make would not rebuild objects for a new flag).
     # CPPFLAGS goes through the environment: on the command line it would replace the
     # Makefile's own -I flags instead of adding to them.
-    if ! CPPFLAGS="-DSYNCD_SABOTAGE_$sw" make --no-print-directory BUILD="$b" BIN="$b/bin" \
-            -j2 all >"$work/$sw.build.log" 2>&1; then
+    if ! CPPFLAGS="-DSYNCD_SABOTAGE_$sw" make --no-print-directory -C "$src" BUILD="$b" \
+            BIN="$b/bin" -j2 all >"$work/$sw.build.log" 2>&1; then
         echo "FAIL: build with SYNCD_SABOTAGE_$sw: $(tail -5 "$work/$sw.build.log")"
         fail=1
         continue
