@@ -10,7 +10,7 @@
 #include "core/outcome.h"
 
 #define JOB_DETAIL "detail"   /* fresh detail read of an order */
-#define JOB_WAYBILL "waybill" /* allocate a waybill (arg: carrier code) */
+#define JOB_WAYBILL "waybill" /* allocate a waybill (arg: carrier code[|consecutive failures]) */
 #define JOB_SHIP "ship"       /* mark shipped on the platform */
 #define JOB_CANCEL "cancel"   /* cancel a waybill at its carrier (arg: carrier|ref|waybill|order) */
 #define JOB_SWITCH "switch"   /* stall 4 h: cancel the waybill (arg) at its carrier (shop) first */

@@ -23,6 +23,7 @@ struct wb_ctx {
     char carrier[CARRIER_CODE_BYTES_MAX];
     char ref[64];
     int searching;
+    int fails; /* consecutive attempts the carrier did not answer (job arg "CODE|n") */
     struct carrier_reply got; /* the create / search answer while its number is validated */
 };
 
@@ -80,6 +81,19 @@ static void finish(struct core *c, struct wb_ctx *w, int done)
     free(w);
 }
 
+/* The job arg for the next attempt: the carrier code, and the count of consecutive attempts
+ * without an answer when there are any. An attempt the carrier answered (a number we refused, a
+ * validate call that failed after the search answered) is no outage: the count starts again. */
+static const char *next_arg(const struct wb_ctx *w, int fails, char *buf, int len)
+{
+    if (fails == 0) {
+        snprintf(buf, (size_t)len, "%s", w->carrier);
+    } else {
+        snprintf(buf, (size_t)len, "%s|%d", w->carrier, fails);
+    }
+    return buf;
+}
+
 /* Cancel what the carrier holds under ref (only the number waybill when given). The job key is
  * the number, or the reference when the number is not ours to name alone. */
 static void queue_cancel_keyed(struct core *c, const char *carrier, const char *ref,
@@ -115,7 +129,8 @@ static void refuse_foreign(struct core *c, struct wb_ctx *w, struct order_row *o
     ingest_save(c, o);
     struct call_outcome again;
     outcome_set(&again, CALL_RETRY, -1, "foreign waybill");
-    outbox_retry(c, &w->job, &again, NULL, 1);
+    char arg[STORE_JOB_ARG_BYTES_MAX];
+    outbox_retry(c, &w->job, &again, next_arg(w, 0, arg, sizeof(arg)), 1);
 }
 
 /* Bind the first valid number; cancel the rest. Returns 1 when the job is finished. */
@@ -129,7 +144,8 @@ static int accept(struct core *c, struct wb_ctx *w, struct order_row *o,
                       "carrier %s ref %s", w->carrier, w->ref);
         struct call_outcome retry;
         outcome_set(&retry, CALL_RETRY, -1, "invalid waybill number");
-        outbox_retry(c, &w->job, &retry, NULL, 0); /* next attempt searches by reference */
+        char arg[STORE_JOB_ARG_BYTES_MAX]; /* next attempt searches by reference */
+        outbox_retry(c, &w->job, &retry, next_arg(w, 0, arg, sizeof(arg)), 0);
         return 0;
     }
     int bound = store_waybill_bind(c->store, w->carrier, num, o->order_id, core_now_ms(c), owner,
@@ -168,7 +184,7 @@ static void carrier_failed(struct core *c, struct wb_ctx *w, const struct call_o
 {
     const char *backup = c->cfg->carrier_backup;
     int can_switch = backup[0] != '\0' && strcmp(backup, w->carrier) != 0;
-    int outage = w->job.attempts + 1 >= c->cfg->carrier_outage_attempts;
+    int outage = w->fails + 1 >= c->cfg->carrier_outage_attempts;
     if (can_switch && (o->result == CALL_AUTH || outage)) {
         core_evidence(c, o->result == CALL_AUTH ? EVK_CARRIER_AUTH : EVK_CARRIER_FALLBACK,
                       w->job.order_id, w->carrier, o->text, "switching to %s", backup);
@@ -181,7 +197,8 @@ static void carrier_failed(struct core *c, struct wb_ctx *w, const struct call_o
         outbox_retry(c, &w->job, &quiet, backup, 1);
         return;
     }
-    outbox_retry(c, &w->job, o, NULL, 0);
+    char arg[STORE_JOB_ARG_BYTES_MAX];
+    outbox_retry(c, &w->job, o, next_arg(w, w->fails + 1, arg, sizeof(arg)), 0);
 }
 
 static void reply_cb(struct core *c, const struct carrier_reply *r, const struct call_outcome *o,
@@ -199,7 +216,8 @@ static void validate_cb(struct core *c, const struct carrier_reply *r, const str
         return;
     }
     if (o->result != CALL_OK) {
-        outbox_retry(c, &w->job, o, NULL, 0); /* the next attempt searches and asks again */
+        char next[STORE_JOB_ARG_BYTES_MAX]; /* the next attempt searches and asks again */
+        outbox_retry(c, &w->job, o, next_arg(w, 0, next, sizeof(next)), 0);
         finish(c, w, 0);
         return;
     }
@@ -216,7 +234,8 @@ static void validate_cb(struct core *c, const struct carrier_reply *r, const str
                       "validate said %s (carrier %s ref %s)", r->error_code, w->carrier, w->ref);
         struct call_outcome retry;
         outcome_set(&retry, CALL_RETRY, -1, "number not validated");
-        outbox_retry(c, &w->job, &retry, NULL, 0);
+        char next[STORE_JOB_ARG_BYTES_MAX];
+        outbox_retry(c, &w->job, &retry, next_arg(w, 0, next, sizeof(next)), 0);
         finish(c, w, 0);
         return;
     }
@@ -311,7 +330,15 @@ void waybill_run(struct core *c, const struct job_row *j)
         finish(c, w, 1); /* moot: cancelled, held, or already has its waybill */
         return;
     }
-    const struct carrier_cfg *cc = config_carrier(c->cfg, j->arg);
+    char code[STORE_JOB_ARG_BYTES_MAX];
+    snprintf(code, sizeof(code), "%s", j->arg);
+    char *bar = strchr(code, '|');
+    if (bar != NULL) {
+        *bar = '\0';
+        long n = strtol(bar + 1, NULL, 10);
+        w->fails = n > 0 && n < 1000 ? (int)n : 0;
+    }
+    const struct carrier_cfg *cc = config_carrier(c->cfg, code);
     memcpy(w->carrier, cc != NULL ? cc->code : c->cfg->carrier_primary, sizeof(w->carrier));
     ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
     /* search first after any attempt, and for a job a previous process may have sent (it was

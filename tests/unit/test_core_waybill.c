@@ -27,12 +27,22 @@
 #include "core/order.h"
 #include "core/outbox.h"
 
-enum fake_mode { FAKE_OK, FAKE_LOSE_FIRST_CREATE, FAKE_FOREIGN_FIRST, FAKE_SF_AUTH, FAKE_INVALID };
+enum fake_mode {
+    FAKE_OK,
+    FAKE_LOSE_FIRST_CREATE,
+    FAKE_FOREIGN_FIRST,
+    FAKE_SF_AUTH,
+    FAKE_INVALID,
+    FAKE_FOREIGN_UNBOUND, /* the first create answers a number the carrier issued to OTHER-REF */
+    FAKE_TWO_NUMBERS,     /* a create answers two numbers of the reference (a retried create) */
+    FAKE_VALIDATE_FLAKY   /* the first 5 validate calls fail (502), then the 5th search */
+};
 
 struct fake {
     enum fake_mode mode;
-    int creates, searches, cancels;
-    char refs[8][64]; /* ref -> number issued */
+    int creates, searches, cancels, validates;
+    char last_cancel[256]; /* msgData of the last cancel */
+    char refs[8][64];      /* ref -> number issued */
     char numbers[8][32];
     int issued;
     char last_create_ref[64];
@@ -65,18 +75,9 @@ static const char *issue(struct fake *f, const char *carrier, const char *ref)
     return f->numbers[f->issued++];
 }
 
-static void reply(struct evhttp_request *req, const char *code, int success, const char *number)
+static void reply_data(struct evhttp_request *req, const char *code, const char *data)
 {
-    char data[512], body[1024];
-    if (number != NULL) {
-        snprintf(data, sizeof(data),
-                 "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":"
-                 "{\"waybillNoInfoList\":[{\"waybillType\":1,\"waybillNo\":\"%s\"}]}}",
-                 number);
-    } else {
-        snprintf(data, sizeof(data), "{\"success\":%s,\"errorCode\":\"%s\"}",
-                 success ? "true" : "false", success ? "S0000" : "8018");
-    }
+    char body[1024];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "apiResultCode", code);
     cJSON_AddStringToObject(o, "apiErrorMsg", "");
@@ -87,6 +88,51 @@ static void reply(struct evhttp_request *req, const char *code, int success, con
     cJSON_free(text);
     cJSON_Delete(o);
     http_reply_json(req, 200, body);
+}
+
+/* EXP_RECE_VALIDATE_WAYBILLNO: the reference the number was issued to. */
+static void fake_validate(struct fake *f, struct evhttp_request *req, const cJSON *msg)
+{
+    const cJSON *no = cJSON_GetObjectItem(msg, "waybillNo");
+    const char *owner = NULL;
+    f->validates++;
+    if (f->mode == FAKE_VALIDATE_FLAKY && f->validates <= 5) {
+        http_reply_text(req, 502, "bad gateway");
+        return;
+    }
+    for (int i = 0; cJSON_IsString(no) && i < f->issued; i++) {
+        if (strcmp(f->numbers[i], no->valuestring) == 0) {
+            owner = f->refs[i];
+        }
+    }
+    if (cJSON_IsString(no) && strcmp(no->valuestring, "SF7400000000013") == 0) {
+        owner = f->mode == FAKE_FOREIGN_UNBOUND ? "OTHER-REF" : "OTHER";
+    }
+    char data[256];
+    if (owner == NULL) {
+        snprintf(data, sizeof(data), "{\"success\":false,\"errorCode\":\"8018\"}");
+    } else {
+        snprintf(data, sizeof(data),
+                 "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":{\"waybillNo\":\"%s\","
+                 "\"orderId\":\"%s\",\"cancelled\":false}}",
+                 no->valuestring, owner);
+    }
+    reply_data(req, "A1000", data);
+}
+
+static void reply(struct evhttp_request *req, const char *code, int success, const char *number)
+{
+    char data[512];
+    if (number != NULL) {
+        snprintf(data, sizeof(data),
+                 "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":"
+                 "{\"waybillNoInfoList\":[{\"waybillType\":1,\"waybillNo\":\"%s\"}]}}",
+                 number);
+    } else {
+        snprintf(data, sizeof(data), "{\"success\":%s,\"errorCode\":\"%s\"}",
+                 success ? "true" : "false", success ? "S0000" : "8018");
+    }
+    reply_data(req, code, data);
 }
 
 static void fake_cb(struct evhttp_request *req, void *arg)
@@ -107,17 +153,32 @@ static void fake_cb(struct evhttp_request *req, void *arg)
     const char *service = evhttp_find_header(&form, "serviceCode");
     cJSON *msg = cJSON_Parse(evhttp_find_header(&form, "msgData"));
     assert_non_null(evhttp_find_header(&form, "msgDigest"));
-    const char *ref = cJSON_GetObjectItem(msg, "orderId")->valuestring;
+    const cJSON *ref_item = cJSON_GetObjectItem(msg, "orderId");
+    const char *ref = cJSON_IsString(ref_item) ? ref_item->valuestring : "";
     snprintf(f->carrier_seen, sizeof(f->carrier_seen), "%s", carrier);
     if (f->mode == FAKE_SF_AUTH && strcmp(carrier, "SF") == 0) {
         reply(req, "A1004", 0, NULL);
+    } else if (strcmp(service, "EXP_RECE_VALIDATE_WAYBILLNO") == 0) {
+        fake_validate(f, req, msg);
     } else if (strcmp(service, "EXP_RECE_CREATE_ORDER") == 0) {
         f->creates++;
         snprintf(f->last_create_ref, sizeof(f->last_create_ref), "%s", ref);
         const char *num = issue(f, carrier, ref);
         if (f->mode == FAKE_LOSE_FIRST_CREATE && f->creates == 1) {
             http_reply_text(req, 502, "bad gateway"); /* made, but the answer is lost */
-        } else if (f->mode == FAKE_FOREIGN_FIRST && f->creates == 1) {
+        } else if (f->mode == FAKE_TWO_NUMBERS) {
+            char second_ref[80], data[512];
+            snprintf(second_ref, sizeof(second_ref), "%s#again", ref);
+            const char *again = issue(f, carrier, second_ref);
+            snprintf(f->refs[f->issued - 1], 64, "%s", ref); /* both are the reference's */
+            snprintf(data, sizeof(data),
+                     "{\"success\":true,\"errorCode\":\"S0000\",\"msgData\":{\"orderId\":\"%s\","
+                     "\"waybillNoInfoList\":[{\"waybillType\":1,\"waybillNo\":\"%s\"},"
+                     "{\"waybillType\":1,\"waybillNo\":\"%s\"}]}}",
+                     ref, num, again);
+            reply_data(req, "A1000", data);
+        } else if ((f->mode == FAKE_FOREIGN_FIRST || f->mode == FAKE_FOREIGN_UNBOUND) &&
+                   f->creates == 1) {
             reply(req, "A1000", 1, "SF7400000000013"); /* bound to order OTHER below */
         } else if (f->mode == FAKE_INVALID && f->creates == 1) {
             char cut[32];
@@ -126,8 +187,11 @@ static void fake_cb(struct evhttp_request *req, void *arg)
         } else {
             reply(req, "A1000", 1, num);
         }
+    } else if (strcmp(service, "EXP_RECE_SEARCH_ORDER_RESP") == 0 &&
+               f->mode == FAKE_VALIDATE_FLAKY && ++f->searches == 5) {
+        http_reply_text(req, 502, "bad gateway");
     } else if (strcmp(service, "EXP_RECE_SEARCH_ORDER_RESP") == 0) {
-        f->searches++;
+        f->searches += f->mode != FAKE_VALIDATE_FLAKY;
         const char *num = NULL;
         for (int i = 0; i < f->issued; i++) {
             if (strcmp(f->refs[i], ref) == 0) {
@@ -137,6 +201,8 @@ static void fake_cb(struct evhttp_request *req, void *arg)
         reply(req, "A1000", num != NULL, num);
     } else {
         f->cancels++;
+        snprintf(f->last_cancel, sizeof(f->last_cancel), "%s",
+                 evhttp_find_header(&form, "msgData"));
         reply(req, "A1000", 1, NULL);
     }
     cJSON_Delete(msg);
@@ -315,6 +381,68 @@ static void invalid_number_is_fetched_again(void **state)
     assert_int_equal(evidence_count(e, "invalid_waybill"), 1);
 }
 
+/* A number the carrier issued to another reference (not bound here, so only the carrier knows)
+ * is refused before it is bound: journaled, our record of it cancelled by reference and number,
+ * and a new reference gets a new number. */
+static void foreign_number_caught_by_validate(void **state)
+{
+    struct env *e = *state;
+    struct order_row o;
+    e->fake.mode = FAKE_FOREIGN_UNBOUND;
+    run_order(e, &o);
+    assert_int_equal(o.state, OS_WAYBILLED);
+    assert_string_not_equal(o.waybill, "SF7400000000013");
+    assert_int_equal(o.wb_gen, 1);
+    assert_string_equal(e->fake.last_create_ref, "ORDER1-R1");
+    assert_int_equal(evidence_count(e, "foreign_waybill"), 1);
+    char owner[32];
+    assert_int_equal(store_waybill_owner(e->c.store, "SF7400000000013", owner, 32), 0);
+    assert_true(e->fake.validates >= 2);
+    for (int i = 0; i < 50 && e->fake.cancels == 0; i++) { /* the cancel job runs after */
+        outbox_pump(&e->c);
+        event_base_loop(e->base, EVLOOP_ONCE);
+    }
+    assert_int_equal(e->fake.cancels, 1);
+    assert_non_null(strstr(e->fake.last_cancel, "\"orderId\":\"ORDER1\""));
+    assert_non_null(strstr(e->fake.last_cancel, "SF7400000000013"));
+}
+
+/* Two numbers for one reference: the first is bound, the second cancelled as surplus. */
+static void second_number_is_cancelled(void **state)
+{
+    struct env *e = *state;
+    struct order_row o;
+    e->fake.mode = FAKE_TWO_NUMBERS;
+    run_order(e, &o);
+    assert_int_equal(o.state, OS_WAYBILLED);
+    assert_string_equal(o.waybill, e->fake.numbers[0]);
+    assert_int_equal(evidence_count(e, "surplus_waybill"), 1);
+    for (int i = 0; i < 50 && e->fake.cancels == 0; i++) {
+        outbox_pump(&e->c);
+        event_base_loop(e->base, EVLOOP_ONCE);
+    }
+    assert_int_equal(e->fake.cancels, 1);
+    assert_non_null(strstr(e->fake.last_cancel, e->fake.numbers[1]));
+    assert_null(strstr(e->fake.last_cancel, e->fake.numbers[0]));
+}
+
+/* Validate calls that fail after the search answered are no carrier outage: one failed search
+ * after five such attempts keeps the order at the primary carrier (carrier_outage_attempts is 6:
+ * counting the job's attempts would have switched it). */
+static void answered_attempts_are_no_outage(void **state)
+{
+    struct env *e = *state;
+    struct order_row o;
+    e->fake.mode = FAKE_VALIDATE_FLAKY;
+    run_order(e, &o);
+    assert_int_equal(o.state, OS_WAYBILLED);
+    assert_string_equal(o.carrier, "SF");
+    assert_string_equal(o.waybill, e->fake.numbers[0]);
+    assert_int_equal(e->fake.validates, 6);
+    assert_int_equal(e->fake.searches, 6);
+    assert_int_equal(evidence_count(e, "carrier_fallback"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +450,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(foreign_number_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(auth_refusal_uses_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(invalid_number_is_fetched_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(foreign_number_caught_by_validate, setup, teardown),
+        cmocka_unit_test_setup_teardown(second_number_is_cancelled, setup, teardown),
+        cmocka_unit_test_setup_teardown(answered_attempts_are_no_outage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
