@@ -21,7 +21,10 @@ struct stocksync {
     int running;
     int shop, sku; /* the pair in hand */
     int failures;
-    int confirming; /* a difference was seen: read once more before journaling it */
+    int confirming;  /* a difference was seen: read once more before journaling it */
+    int set_pending; /* the read is done, the update waits for the shop's budget */
+    int no_judge;    /* a WeChat update failed and may have landed: the re-read is no evidence */
+    int64_t set_value, set_was;
     long rounds;
 };
 
@@ -37,6 +40,8 @@ static void next_pair(struct stocksync *s)
 {
     s->failures = 0;
     s->confirming = 0;
+    s->set_pending = 0;
+    s->no_judge = 0;
     if (++s->sku >= s->c->cfg->sku_count) {
         s->sku = 0;
         s->shop++;
@@ -149,6 +154,11 @@ static void set_done(struct core *c, int shop, int64_t listed, const struct call
         return;
     }
     if (o->result != CALL_OK) {
+        if (c->cfg->shops[shop].flavor == FLAVOR_WECHAT) {
+            /* a change by a difference is not repeated blindly: read again, then decide */
+            s->set_pending = 0;
+            s->no_judge = 1;
+        }
         failed(s, o, "a stock update");
         return;
     }
@@ -186,7 +196,7 @@ static void get_done(struct core *c, int shop, int64_t listed, const struct call
     }
     /* judged only when every order of the shop has been read: an order not read yet would
      * look like a change behind our back */
-    if (lr.set_value >= 0 && unread == 0 && listed != stock_expected_listing(&lr)) {
+    if (lr.set_value >= 0 && unread == 0 && !s->no_judge && listed != stock_expected_listing(&lr)) {
         if (!s->confirming) {
             /* an order placed just before the read may not have reached us yet: let pushes in
              * flight land, then read again */
@@ -202,12 +212,10 @@ static void get_done(struct core *c, int shop, int64_t listed, const struct call
     lr.set_reserved = lr.reserved;
     lr.set_ms = core_now_ms(c);
     listing_put(c, &lr);
-    int64_t target = stock_share(available(c, s->sku), c->cfg->shop_count, shop);
-    if (!core_shop_take(c, shop)) {
-        later(s, STOCKSYNC_BUDGET_WAIT_MS); /* the read is redone: cheap, and fresher */
-        return;
-    }
-    plat_stock_set(c, shop, s->sku, target, listed, set_done, s);
+    s->set_value = stock_share(available(c, s->sku), c->cfg->shop_count, shop);
+    s->set_was = listed;
+    s->set_pending = 1;
+    step(s);
 }
 
 static void step(struct stocksync *s)
@@ -220,7 +228,12 @@ static void step(struct stocksync *s)
         later(s, STOCKSYNC_BUDGET_WAIT_MS);
         return;
     }
-    plat_stock_get(s->c, s->shop, s->sku, get_done, s);
+    if (s->set_pending) {
+        /* a failed update is retried as an update: the read's baseline stands */
+        plat_stock_set(s->c, s->shop, s->sku, s->set_value, s->set_was, set_done, s);
+    } else {
+        plat_stock_get(s->c, s->shop, s->sku, get_done, s);
+    }
 }
 
 static void step_cb(evutil_socket_t fd, short what, void *arg)
@@ -238,6 +251,8 @@ void stocksync_round(struct stocksync *s)
     s->sku = 0;
     s->failures = 0;
     s->confirming = 0;
+    s->set_pending = 0;
+    s->no_judge = 0;
     step(s);
 }
 
