@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hdr.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "plat/plat.h"
@@ -219,6 +220,10 @@ static void stats(struct plat *p, struct evhttp_request *req)
     cJSON_AddNumberToObject(o, "cancelled", (double)tc.cancelled);
     cJSON_AddNumberToObject(o, "shipped", (double)tc.shipped);
     cJSON_AddNumberToObject(o, "delivered", (double)tc.delivered);
+    char *lat = hdr_encode(truth_ship_latency(p->truth));
+    if (lat != NULL)
+        cJSON_AddStringToObject(root, "ship_latency_ms_hdr", lat); /* pay -> shipped, sim ms */
+    free(lat);
     cJSON *rq = cJSON_AddObjectToObject(root, "requests");
     cJSON *er = cJSON_AddObjectToObject(root, "errors");
     for (int i = 0; i < p->stat_count; i++) {

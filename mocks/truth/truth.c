@@ -129,6 +129,12 @@ const struct truth_order *truth_find(const struct truth *t, const char *order_id
     return find_mut(t, &t->by_id, order_id);
 }
 
+const struct hdr *truth_ship_latency(const struct truth *t)
+{
+    assert(t != NULL);
+    return t->ship_latency;
+}
+
 const struct truth_order *truth_find_waybill(const struct truth *t, const char *waybill)
 {
     assert(t != NULL);
@@ -229,6 +235,7 @@ struct truth *truth_new(const struct scenario *sc, const struct simclock *clock)
     t->listings = calloc(nl, sizeof(*t->listings));
     t->committed = calloc((size_t)(sc->sku_count > 0 ? sc->sku_count : 1), sizeof(int64_t));
     t->early = calloc(TRUTH_EARLY_PARCELS_MAX, sizeof(*t->early));
+    t->ship_latency = hdr_new();
     if (t->listings == NULL || t->committed == NULL)
         goto fail;
     if (slots_init(&t->by_id) != 0 || slots_init(&t->by_waybill) != 0)
@@ -264,6 +271,7 @@ void truth_free(struct truth *t)
     free(t->listings);
     free(t->committed);
     free(t->early);
+    hdr_free(t->ship_latency);
     free(t->watch);
     t->magic = 0;
     free(t);
@@ -401,6 +409,7 @@ int truth_rebuild_indexes(struct truth *t)
     memset(t->by_id.v, 0, t->by_id.cap * sizeof(*t->by_id.v));
     memset(t->by_waybill.v, 0, t->by_waybill.cap * sizeof(*t->by_waybill.v));
     memset(t->early, 0, TRUTH_EARLY_PARCELS_MAX * sizeof(*t->early));
+    hdr_reset(t->ship_latency);
     t->by_id.used = t->by_waybill.used = 0;
     t->watch_n = 0;
     memset(t->committed, 0,
@@ -408,6 +417,8 @@ int truth_rebuild_indexes(struct truth *t)
     uint64_t serial_max = 0;
     for (uint32_t i = 0; i < t->n; i++) {
         struct truth_order *o = &t->orders[i];
+        if (o->ship_ms > 0 && o->pay_ms > 0)
+            hdr_record(t->ship_latency, o->ship_ms - o->pay_ms);
         if (slots_put(t, &t->by_id, i) != 0 || (o->waybill[0] && truth_index_waybill(t, i) != 0))
             return -1;
         if (tlog_append(&t->by_create[o->shop], o->create_ms, i + 1, i) != 0 ||

@@ -134,6 +134,9 @@ int truth_tick(struct truth *t);
 void truth_reset(struct truth *t);
 
 const struct truth_order *truth_find(const struct truth *t, const char *order_id);
+/* Payment to marked shipped of every shipped order, sim ms (the runner's live p99). */
+struct hdr;
+const struct hdr *truth_ship_latency(const struct truth *t);
 const struct truth_order *truth_find_waybill(const struct truth *t, const char *waybill);
 size_t truth_order_count(const struct truth *t);
 const struct truth_order *truth_order_at(const struct truth *t, size_t i);

@@ -4,6 +4,7 @@
 #define SHIPSIM_TRUTH_INTERNAL_H
 
 #include <stdio.h>
+#include "common/hdr.h"
 #include "truth/truth.h"
 
 #define TRUTH_LIST_SCAN_MAX 20000 /* log entries one list call examines before paging */
@@ -69,6 +70,7 @@ struct truth {
     size_t watch_n, watch_cap;
     struct early_parcel *early; /* TRUTH_EARLY_PARCELS_MAX slots, open addressing */
     uint64_t early_dropped;
+    struct hdr *ship_latency; /* pay -> marked shipped, sim ms, for the runner's progress line */
     FILE *journal;
     int replaying;
     truth_change_cb cb;

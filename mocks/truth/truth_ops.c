@@ -329,6 +329,8 @@ enum truth_err truth_ship(struct truth *t, const char *order_id, const char *way
     if (truth_index_waybill(t, (uint32_t)(o - t->orders)) != 0)
         return TRUTH_FULL;
     set_state(t, o, TS_SHIPPED);
+    if (o->pay_ms > 0)
+        hdr_record(t->ship_latency, o->ship_ms - o->pay_ms);
     early_apply(t, waybill, o->carrier);
     return TRUTH_OK;
 }

@@ -1,4 +1,5 @@
 /* JSON-lines inputs -> compact tables: see records.h. */
+#include "common/hdr.h"
 #include "check/records.h"
 
 #include <cjson/cJSON.h>
@@ -537,6 +538,12 @@ int records_parse_stats(const char *body, size_t len, struct rec_stats *out)
     out->requests = sum_members(cJSON_GetObjectItemCaseSensitive(o, "requests"));
     out->errors = sum_members(cJSON_GetObjectItemCaseSensitive(o, "errors"));
     out->faults = sum_members(cJSON_GetObjectItemCaseSensitive(o, "faults"));
+    out->ship_p99_ms = -1;
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(o, "ship_latency_ms_hdr");
+    struct hdr *h = cJSON_IsString(lat) ? hdr_new() : NULL;
+    if (h != NULL && hdr_decode(h, lat->valuestring) == 0 && hdr_count(h) > 0)
+        out->ship_p99_ms = hdr_percentile(h, 99.0);
+    hdr_free(h);
     cJSON_Delete(o);
     return 0;
 }

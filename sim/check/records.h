@@ -145,6 +145,7 @@ size_t records_waybills_of(const struct records *r, const char *order_id,
 struct rec_stats {
     int64_t placed, paid, cancelled, shipped, delivered;
     double requests, errors, faults;
+    int64_t ship_p99_ms; /* mockplat's live pay -> shipped p99, sim ms; -1 when not given */
 };
 int records_parse_stats(const char *body, size_t len, struct rec_stats *out);
 

@@ -107,14 +107,17 @@ static void progress(struct run_ctx *rc, int final)
     int64_t sim_s = (simclock_now_ms(&rc->clock) - rc->clock.epoch_ms) / 1000;
     double rate = sim_s > 0 ? (double)ls.placed / (double)sim_s : 0.0;
     int64_t inflight = s->placed - s->delivered - s->cancelled;
+    char p99[32] = "-";
+    if (s->ship_p99_ms >= 0)
+        snprintf(p99, sizeof(p99), "%.0fs", (double)s->ship_p99_ms / 1000.0);
     char line[LOOP_PROGRESS_BYTES_MAX];
     snprintf(line, sizeof(line),
              "%s sim %02lld:%02lld:%02lld wall %.1fs | placed %lld shipped %lld delivered %lld "
-             "inflight %lld | %.3g/s | faults %.0f | errors %lld | behind %.0fms",
+             "inflight %lld | %.3g/s | p99 ship %s | faults %.0f | errors %lld | behind %.0fms",
              rc->phase == PHASE_LOAD ? "load " : "drain", (long long)(sim_s / 3600),
              (long long)(sim_s / 60 % 60), (long long)(sim_s % 60), (double)wall / 1000.0,
              (long long)ls.placed, (long long)s->shipped, (long long)s->delivered,
-             (long long)(inflight > 0 ? inflight : 0), rate,
+             (long long)(inflight > 0 ? inflight : 0), rate, p99,
              rc->plat_stats.faults + rc->carrier_stats.faults, (long long)ls.http_errors,
              ls.behind_max_ms);
     if (rc->progress_tty) {
