@@ -442,3 +442,14 @@ int json_check_keys(struct json_reader *r, const cJSON *obj, const char *const *
     }
     return rc;
 }
+
+int64_t json_i64(const cJSON *item, int64_t def)
+{
+    if (!cJSON_IsNumber(item))
+        return def;
+    double v = item->valuedouble;
+    /* 2^63 is exactly representable; every double below it converts */
+    if (!isfinite(v) || v >= 9223372036854775808.0 || v < -9223372036854775808.0)
+        return def;
+    return (int64_t)v;
+}

@@ -56,6 +56,10 @@ const cJSON *json_get_array(struct json_reader *r, const cJSON *obj, const char 
 /* The JSON type of an item as a word for messages: "null", "a bool", "a number", "a string",
  * "an array", "an object" ("nothing" for NULL). */
 const char *json_type_name(const cJSON *item);
+/* A JSON number as int64 (truncated), or def when item is not a finite number inside the int64
+ * range: casting such a double is undefined behaviour, and network input can hold any number. */
+int64_t json_i64(const cJSON *item, int64_t def);
+
 /* Fail on any key of obj not in the NULL-terminated list allowed. */
 int json_check_keys(struct json_reader *r, const cJSON *obj, const char *const *allowed);
 

@@ -102,7 +102,7 @@ static int read_data(const char *data, struct carrier_reply *reply, struct call_
     {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(it, "waybillType");
         const cJSON *no = cJSON_GetObjectItemCaseSensitive(it, "waybillNo");
-        if (cJSON_IsNumber(type) && (int)type->valuedouble != 1) {
+        if (cJSON_IsNumber(type) && (int)json_i64(type, 0) != 1) {
             continue;
         }
         if (!cJSON_IsString(no) || strlen(no->valuestring) >= WAYBILL_BYTES_MAX ||

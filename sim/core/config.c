@@ -150,7 +150,11 @@ int config_parse(const char *text, unsigned long len, struct config *cfg, char *
     struct json_reader r;
     json_reader_init(&r);
     if (!cJSON_IsObject(root)) {
-        json_fail(&r, NULL, "must be an object, got %s", json_type_name(root));
+        /* nothing below can be read from a non-object: stop here (the readers assert objects) */
+        snprintf(err, (size_t)err_len, "the configuration must be a JSON object, got %s",
+                 json_type_name(root));
+        json_delete(root);
+        return -1;
     }
     cfg->shop_count = read_list(&r, root, "shops", 1, CONFIG_SHOPS_MAX, cfg->shops,
                                 sizeof(cfg->shops[0]), read_shop);

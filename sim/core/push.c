@@ -219,9 +219,9 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(data, "status");
     if (!cJSON_IsNumber(code) || !cJSON_IsObject(data)) {
         reject(c, req, EVK_MALFORMED_BODY, sc->name, "no code or data");
-    } else if ((int)code->valuedouble == 0) {
+    } else if ((int)json_i64(code, 0) == 0) {
         http_reply(req, 200, "text/plain", "", 0); /* URL verification */
-    } else if (!cJSON_IsNumber(sid) || (int64_t)sid->valuedouble != sc->shop_id) {
+    } else if (!cJSON_IsNumber(sid) || json_i64(sid, 0) != sc->shop_id) {
         reject(c, req, EVK_BAD_SIGNATURE, sc->name, "shop_id of another shop");
     } else if (!cJSON_IsNumber(ts) || !fresh(c, ts->valuedouble)) {
         reject_forged(c, req, sc->name, "missing or stale timestamp", body, len);
@@ -234,7 +234,7 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
         }
         const cJSON *ut = cJSON_GetObjectItemCaseSensitive(data, "update_time");
         lost_push_seen(c, sn->valuestring,
-                       (int64_t)(cJSON_IsNumber(ut) ? ut->valuedouble : ts->valuedouble));
+                       (cJSON_IsNumber(ut) ? json_i64(ut, 0) : json_i64(ts, 0)));
         http_reply(req, 200, "text/plain", "", 0);
     }
     json_delete(doc);
@@ -309,7 +309,7 @@ static int64_t event_time(struct core *c, const char *event)
     char err[ERR_BYTES_MAX];
     cJSON *doc = json_parse(event, strlen(event), err, sizeof(err));
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "CreateTime");
-    int64_t s = cJSON_IsNumber(t) ? (int64_t)t->valuedouble : core_now_ms(c) / 1000;
+    int64_t s = json_i64(t, core_now_ms(c) / 1000);
     json_delete(doc);
     return s;
 }

@@ -156,11 +156,11 @@ static int read_detail(const cJSON *it, struct plat_order *po)
     snprintf(po->order_id, sizeof(po->order_id), "%s", sn->valuestring);
     snprintf(po->status, sizeof(po->status), "%s", st->valuestring);
     po->rank = order_rank_shopee(st->valuestring);
-    po->update_s = (int64_t)up->valuedouble;
+    po->update_s = json_i64(up, 0);
     const cJSON *pay = cJSON_GetObjectItemCaseSensitive(it, "pay_time");
-    po->pay_s = cJSON_IsNumber(pay) ? (int64_t)pay->valuedouble : 0;
+    po->pay_s = json_i64(pay, 0);
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(it, "create_time");
-    po->create_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+    po->create_s = json_i64(created, 0);
     const cJSON *buyer = cJSON_GetObjectItemCaseSensitive(it, "buyer_username");
     const cJSON *uid = cJSON_GetObjectItemCaseSensitive(it, "buyer_user_id");
     if (cJSON_IsString(buyer)) {
@@ -239,7 +239,7 @@ int shopee_parse_stock(const char *body, size_t len, long status, int64_t *liste
             outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "no model stock");
             rc = -1;
         } else {
-            *listed = (int64_t)av->valuedouble;
+            *listed = json_i64(av, 0);
         }
     } else if (r != NULL) {
         const cJSON *bad = cJSON_GetObjectItemCaseSensitive(r, "failure_list");
@@ -363,7 +363,9 @@ static void refresh_done(struct core *c, const struct http_response *r, void *ar
     }
     if (raw_string(r->body, "access_token", access, sizeof(access)) == 0) {
         const cJSON *ex = cJSON_GetObjectItemCaseSensitive(doc, "expire_in");
-        int64_t expire_s = cJSON_IsNumber(ex) ? (int64_t)ex->valuedouble : 3600;
+        int64_t expire_s = json_i64(ex, 3600);
+        if (expire_s < 0 || expire_s > TOKEN_EXPIRE_S_MAX)
+            expire_s = 0; /* a wild value must not overflow; refresh at once instead */
         snprintf(rt->access_token, sizeof(rt->access_token), "%s", access);
         rt->token_expire_ms = core_now_ms(c) + expire_s * 1000 - SHOPEE_TOKEN_MARGIN_MS;
     }

@@ -55,7 +55,7 @@ static int read_lines(const struct order_row *o, struct line *out)
         if (n < STOCK_LINES_MAX && cJSON_IsString(sku) && cJSON_IsNumber(qty) &&
             qty->valuedouble > 0 && strlen(sku->valuestring) < SKU_BYTES_MAX) {
             snprintf(out[n].sku, sizeof(out[n].sku), "%s", sku->valuestring);
-            out[n].qty = (int64_t)qty->valuedouble;
+            out[n].qty = json_i64(qty, 0);
             n++;
         }
     }

@@ -27,7 +27,7 @@ static cJSON *envelope(const char *body, size_t len, struct call_outcome *o)
     }
     const cJSON *ec = cJSON_GetObjectItemCaseSensitive(doc, "errcode");
     const cJSON *em = cJSON_GetObjectItemCaseSensitive(doc, "errmsg");
-    long code = cJSON_IsNumber(ec) ? (long)ec->valuedouble : 0;
+    long code = json_i64(ec, 0);
     const char *msg = cJSON_IsString(em) ? em->valuestring : "";
     if (ec != NULL && !cJSON_IsNumber(ec)) {
         outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "errcode is %s", json_type_name(ec));
@@ -125,11 +125,11 @@ int wechat_parse_detail(const char *body, size_t len, struct plat_order *po, str
     }
     memset(po, 0, sizeof(*po));
     snprintf(po->order_id, sizeof(po->order_id), "%s", id->valuestring);
-    snprintf(po->status, sizeof(po->status), "%ld", (long)st->valuedouble);
-    po->rank = order_rank_wechat((long)st->valuedouble);
-    po->update_s = (int64_t)up->valuedouble;
+    snprintf(po->status, sizeof(po->status), "%ld", (long)json_i64(st, 0));
+    po->rank = order_rank_wechat((long)json_i64(st, 0));
+    po->update_s = json_i64(up, 0);
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(ord, "create_time");
-    po->create_s = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+    po->create_s = json_i64(created, 0);
     const cJSON *openid = cJSON_GetObjectItemCaseSensitive(ord, "openid");
     if (cJSON_IsString(openid)) {
         snprintf(po->buyer, sizeof(po->buyer), "%s", openid->valuestring);
@@ -137,7 +137,7 @@ int wechat_parse_detail(const char *body, size_t len, struct plat_order *po, str
     const cJSON *det = cJSON_GetObjectItemCaseSensitive(ord, "order_detail");
     const cJSON *pay = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(det, "pay_info"), "pay_time");
-    po->pay_s = cJSON_IsNumber(pay) ? (int64_t)pay->valuedouble : 0;
+    po->pay_s = json_i64(pay, 0);
     product_lines(cJSON_GetObjectItemCaseSensitive(det, "product_infos"), po->lines,
                   sizeof(po->lines));
     json_delete(doc);
@@ -155,7 +155,7 @@ int wechat_parse_stock(const char *body, size_t len, int64_t *listed, struct cal
             outcome_set(o, CALL_RETRY, EVK_MALFORMED_BODY, "no total_stock_num");
             rc = -1;
         } else {
-            *listed = (int64_t)n->valuedouble;
+            *listed = json_i64(n, 0);
         }
     }
     json_delete(doc);
@@ -201,8 +201,11 @@ static void token_done(struct core *c, const struct http_response *r, void *arg)
         }
     } else {
         snprintf(rt->access_token, sizeof(rt->access_token), "%s", at->valuestring);
-        rt->token_expire_ms =
-            core_now_ms(c) + (int64_t)ex->valuedouble * 1000 - WECHAT_TOKEN_MARGIN_MS;
+        /* a token lives hours; a wild expires_in must not overflow the sum */
+        int64_t expire_s = json_i64(ex, 0);
+        if (expire_s < 0 || expire_s > TOKEN_EXPIRE_S_MAX)
+            expire_s = 0;
+        rt->token_expire_ms = core_now_ms(c) + expire_s * 1000 - WECHAT_TOKEN_MARGIN_MS;
     }
     json_delete(doc);
 }
