@@ -107,6 +107,7 @@ struct pass_walk {
     struct core *c;
     int shop;
     int64_t from_s, to_s;
+    int open_only;
     int (*listed)(const char *id, void *arg);
     void *arg;
     int suspects;
@@ -115,7 +116,9 @@ struct pass_walk {
 static int pass_one(const struct order_row *o, void *arg)
 {
     struct pass_walk *w = arg;
-    if (!lost_in_polled(o->plat_update_s, w->from_s, w->to_s) || w->listed(o->order_id, w->arg)) {
+    if (!lost_in_polled(o->plat_update_s, w->from_s, w->to_s) ||
+        (w->open_only && order_state_terminal((enum order_state)o->state)) ||
+        w->listed(o->order_id, w->arg)) {
         return 0;
     }
     struct order_mark m;
@@ -132,10 +135,10 @@ static int pass_one(const struct order_row *o, void *arg)
     return 0;
 }
 
-void lost_pass_done(struct core *c, int shop, int64_t from_s, int64_t to_s,
+void lost_pass_done(struct core *c, int shop, int64_t from_s, int64_t to_s, int open_only,
                     int (*listed)(const char *id, void *arg), void *arg)
 {
-    struct pass_walk w = {c, shop, from_s > 0 ? from_s : 1, to_s, listed, arg, 0};
+    struct pass_walk w = {c, shop, from_s > 0 ? from_s : 1, to_s, open_only, listed, arg, 0};
     if (store_orders_updated_each(c->store, c->cfg->shops[shop].name, w.from_s, to_s, pass_one,
                                   &w) != 0) {
         core_fatal_store(c, "pass check");

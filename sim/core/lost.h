@@ -29,8 +29,10 @@ void lost_discovered(struct core *c, int shop, const char *order_id);
 /* A fresh (not stale) detail answer po is about to be applied to `before` (the stored row). */
 void lost_on_detail(struct core *c, int shop, const struct order_row *before,
                     const struct plat_order *po);
-/* A complete incremental pass over [from_s, to_s]; listed(id, arg) says whether it listed id. */
-void lost_pass_done(struct core *c, int shop, int64_t from_s, int64_t to_s,
+/* A complete pass over [from_s, to_s]; listed(id, arg) says whether it listed id. open_only:
+ * only orders not in a final state become suspects (reconciliation: its wide window would make
+ * every final order a read). */
+void lost_pass_done(struct core *c, int shop, int64_t from_s, int64_t to_s, int open_only,
                     int (*listed)(const char *id, void *arg), void *arg);
 /* Journal push_missing for the checks now due (called from the sweep timer). */
 void lost_sweep(struct core *c);

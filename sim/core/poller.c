@@ -158,11 +158,11 @@ static void pass_end(struct shop_poll *sp, int complete)
     struct core *c = sp->p->c;
     sp->running = 0;
     if (complete && sp->kind == PASS_RECONCILE) {
-        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, listed_in_pass, sp);
+        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, 1, listed_in_pass, sp);
     }
     if (complete && sp->kind == PASS_INCREMENTAL) {
         char key[64], val[32];
-        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, listed_in_pass, sp);
+        lost_pass_done(c, sp->shop, sp->from_s, sp->to_s, 0, listed_in_pass, sp);
         watermark_key(c, sp->shop, key, sizeof(key));
         snprintf(val, sizeof(val), "%lld", (long long)sp->to_s);
         if (store_kv_set(c->store, key, val) != 0) {

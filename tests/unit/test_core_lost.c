@@ -139,7 +139,16 @@ static void missing_from_a_pass(void **state)
     put_order(e, "OTHER", "wx1-1", to - 100);
     int64_t before_ms = core_now_ms(&e->c) - 1;
     assert_int_equal(store_kv_set(e->c.store, "poll_covered_from:sp1-1", "1000"), 0);
-    lost_pass_done(&e->c, 0, from, to, not_listed, NULL);
+    struct order_row done;
+    put_order(e, "DONE", "sp1-1", to - 100);
+    assert_int_equal(store_order_get(e->c.store, "DONE", &done), 1);
+    done.state = OS_DELIVERED;
+    assert_int_equal(store_order_put(e->c.store, &done), 0);
+    lost_pass_done(&e->c, 0, from, to, 1, not_listed, NULL); /* reconciliation: open ones only */
+    assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "DONE"), 0);
+    assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "DROPPED"), 1);
+    lost_pass_done(&e->c, 0, from, to, 0, not_listed, NULL);
+    assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "DONE"), 1);
     assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "DROPPED"), 1);
     assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "MOVED"), 1);
     assert_int_equal(store_job_exists(e->c.store, JOB_DETAIL, "LISTED"), 0);
