@@ -140,7 +140,9 @@ int core_http(struct core *c, const char *endpoint, const char *method, const ch
     req.body_len = body != NULL ? strlen(body) : 0;
     req.content_type = content_type;
     req.headers[0] = header;
-    if (http_client_send(c->http, &req, http_done, h) != 0) {
+    int carrier = strncmp(endpoint, "carrier:", 8) == 0 || strncmp(endpoint, "kuaidi100:", 10) == 0;
+    struct http_client *client = carrier && c->http_carrier != NULL ? c->http_carrier : c->http;
+    if (http_client_send(client, &req, http_done, h) != 0) {
         free(h);
         return -1;
     }
@@ -157,6 +159,10 @@ void core_http_shutdown(struct core *c)
     c->stopping = 1;
     http_client_free(c->http); /* cancels the transfers; their callbacks do not run */
     c->http = NULL;
+    if (c->http_carrier != NULL) {
+        http_client_free(c->http_carrier);
+        c->http_carrier = NULL;
+    }
     struct http_response cancelled;
     memset(&cancelled, 0, sizeof(cancelled));
     cancelled.error = HTTPC_ERR_OTHER;

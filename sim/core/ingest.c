@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "core/lost.h"
+#include "core/metrics.h"
 #include "core/outbox.h"
 #include "core/stock.h"
 #include "core/tracking.h"
@@ -64,6 +65,28 @@ void ingest_waybill_ref(const struct order_row *o, char *out, int out_len)
     }
 }
 
+/* A push about a known order needs no fresh read when it only reports progress the core
+ * already has or drives itself: payment is confirmed once (the read before shipping), and
+ * shipped / picked up / delivered follow from our own ship call and the carrier's tracking.
+ * Cancels, returns and a withdrawn cancel request are always read; list passes and
+ * reconciliation still re-read orders whose status moved (BENCH.md: ~6 reads per order). */
+static int push_needs_no_read(struct core *c, int shop, const struct order_row *o,
+                              const char *status_hint)
+{
+    if (o->plat_rank > (int)PR_DELIVERED || o->hold_reason[0] != '\0') {
+        return 0; /* cancel or return in progress, or held: let a read decide */
+    }
+    if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
+        enum plat_rank r = status_hint != NULL ? order_rank_shopee(status_hint) : PR_UNKNOWN;
+        if (r < PR_UNPAID || r > PR_DELIVERED) {
+            return 0;
+        }
+        return (int)r <= o->plat_rank || (o->state >= OS_PAID && o->state <= OS_DELIVERED);
+    }
+    /* WeChat pushes carry no status here: past shipping no event can cancel the order. */
+    return o->state >= OS_SHIPPED && o->state <= OS_DELIVERED;
+}
+
 void ingest_seen(struct core *c, int shop, const char *order_id, const char *status_hint,
                  enum ingest_source src)
 {
@@ -98,6 +121,10 @@ void ingest_seen(struct core *c, int shop, const char *order_id, const char *sta
     }
     if (status_hint != NULL && status_hint[0] != '\0' && strcmp(status_hint, o.plat_status) == 0) {
         return; /* nothing new */
+    }
+    if (src == SRC_PUSH && push_needs_no_read(c, shop, &o, status_hint)) {
+        metrics_inc(c->metrics, "push_reads_skipped");
+        return;
     }
     outbox_add(c, JOB_DETAIL, order_id, shop_name, "", 0, 1);
 }

@@ -24,7 +24,9 @@
 #include "core/store.h"
 #include "core/tracking.h"
 
-#define SYNCD_CONNECTIONS 48
+/* Platform and carrier traffic each get their own client (and connection pool), so carrier
+ * calls never queue behind platform reads in one FIFO (BENCH.md point 4). */
+#define SYNCD_CONNECTIONS HTTP_CLIENT_CONNECTIONS_MAX
 #define SYNCD_PRIORITIES 3 /* 0 unused, 1 default (I/O, timers), 2 the group commit */
 #define SYNCD_PATH_BYTES_MAX 1024
 
@@ -159,6 +161,7 @@ static int run(struct core *c, const struct options *o)
     struct stocksync *stocks = NULL;
     int rc = 1;
     c->http = http_client_new(c->base, SYNCD_CONNECTIONS);
+    c->http_carrier = http_client_new(c->base, SYNCD_CONNECTIONS);
     srv = http_server_new(c->base, o->bind, o->port, err, sizeof(err));
     c->commit_ev = event_new(c->base, -1, 0, commit_cb, c);
     pump = event_new(c->base, -1, EV_PERSIST, pump_cb, c);
@@ -166,7 +169,7 @@ static int run(struct core *c, const struct options *o)
     c->metrics = metrics_new();
     c->poller = poller_new(c);
     stocks = stocksync_new(c);
-    if (c->http == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL || sweep == NULL ||
+    if (c->http == NULL || c->http_carrier == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL || sweep == NULL ||
         c->metrics == NULL || c->poller == NULL || stocks == NULL) {
         fprintf(stderr, "syncd: start-up failed: %s\n", srv == NULL ? err : "out of memory");
         goto done;

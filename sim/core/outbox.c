@@ -121,6 +121,36 @@ static void drop_unknown(struct core *c, const struct job_row *j)
     lease(c, j, core_now_ms(c) + 3600 * 1000);
 }
 
+/* Shopee reads up to PLAT_DETAIL_BATCH_MAX orders a call, but detail jobs come due one by one
+ * (~1.4 a call measured): a short batch waits until its oldest job has been due for
+ * OUTBOX_DETAIL_GATHER_WALL_MS, so one call carries what came due meanwhile. Returns 1 when
+ * the shop's detail jobs in due[i..n) should wait (they are marked used for this turn). */
+static int detail_gathering(struct core *c, struct job_row *due, int n, int i, char *used,
+                            int shop)
+{
+    if (c->cfg->shops[shop].flavor != FLAVOR_SHOPEE) {
+        return 0;
+    }
+    int count = 0;
+    for (int k = i; k < n && count < PLAT_DETAIL_BATCH_MAX; k++) {
+        if (!used[k] && strcmp(due[k].kind, JOB_DETAIL) == 0 &&
+            strcmp(due[k].shop, due[i].shop) == 0) {
+            count++;
+        }
+    }
+    int64_t waited = core_now_ms(c) - due[i].next_ms; /* due[] is ordered by next_ms */
+    if (count >= PLAT_DETAIL_BATCH_MAX ||
+        waited >= core_sim_of_wall_ms(c, OUTBOX_DETAIL_GATHER_WALL_MS)) {
+        return 0;
+    }
+    for (int k = i; k < n; k++) {
+        if (strcmp(due[k].kind, JOB_DETAIL) == 0 && strcmp(due[k].shop, due[i].shop) == 0) {
+            used[k] = 1;
+        }
+    }
+    return 1;
+}
+
 static void dispatch(struct core *c, struct job_row *due, int n, int i, char *used, int64_t until)
 {
     struct job_row *j = &due[i];
@@ -130,6 +160,9 @@ static void dispatch(struct core *c, struct job_row *due, int n, int i, char *us
         int shop = shop_of_job(c, j);
         if (shop < 0) {
             drop_unknown(c, j);
+            return;
+        }
+        if (strcmp(j->kind, JOB_DETAIL) == 0 && detail_gathering(c, due, n, i, used, shop)) {
             return;
         }
         if (!core_shop_take(c, shop)) {
@@ -183,9 +216,14 @@ void outbox_pump(struct core *c)
     int64_t now = core_now_ms(c);
     int n = store_jobs_due(c->store, now, due, OUTBOX_DUE_BATCH_MAX);
     int64_t until = now + core_sim_of_wall_ms(c, OUTBOX_LEASE_WALL_MS);
-    for (int i = 0; i < n && c->inflight < OUTBOX_INFLIGHT_MAX; i++) {
-        if (!used[i]) {
-            dispatch(c, due, n, i, used, until);
+    /* Two passes: calls that move orders forward (ship, waybill, ...) take the shops' request
+     * budget and the in-flight slots before detail reads do. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n && c->inflight < OUTBOX_INFLIGHT_MAX; i++) {
+            int read = strcmp(due[i].kind, JOB_DETAIL) == 0;
+            if (!used[i] && read == pass) {
+                dispatch(c, due, n, i, used, until);
+            }
         }
     }
     free(due);
