@@ -14,7 +14,7 @@ static void one_fault_each(void **state)
     (void)state;
     static const char *const faults[][2] = {
         {FAULT("lost_order", "platform:*", ""), "lost_order_found"},
-        {FAULT("duplicate_order", "platform:*", ""), "duplicate_order"},
+        {FAULT("duplicate_order", "platform:*", ""), "duplicate_order|duplicate_push"},
         {FAULT("maintenance", "platform:*", ""), "maintenance"},
         {FAULT("rate_limit", "platform:*", ""), NULL},
         {FAULT("timeout", "platform:*", ""), "timeout"},
