@@ -21,9 +21,10 @@ struct stocksync {
     int running;
     int shop, sku; /* the pair in hand */
     int failures;
-    int confirming;  /* a difference was seen: read once more before journaling it */
-    int set_pending; /* the read is done, the update waits for the shop's budget */
-    int no_judge;    /* a WeChat update failed and may have landed: the re-read is no evidence */
+    int confirming;   /* a difference was seen: read once more before journaling it */
+    int set_pending;  /* the read is done, the update waits for the shop's budget */
+    int no_judge;     /* a WeChat update failed and may have landed: the re-read is no evidence */
+    int budget_waits; /* turns this call waited for the shop's request budget */
     int64_t set_value, set_was;
     long rounds;
 };
@@ -146,6 +147,20 @@ static void drift_evidence(struct core *c, int shop, int k, const struct listing
     }
 }
 
+static int any_unread(struct core *c)
+{
+    for (int i = 0; i < c->cfg->shop_count; i++) {
+        int n = store_shop_unread(c->store, c->cfg->shops[i].name, 0);
+        if (n < 0) {
+            core_fatal_store(c, "unread orders");
+        }
+        if (n > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void set_done(struct core *c, int shop, int64_t listed, const struct call_outcome *o,
                      void *arg)
 {
@@ -190,12 +205,13 @@ static void get_done(struct core *c, int shop, int64_t listed, const struct call
     const char *shop_name = c->cfg->shops[shop].name;
     struct listing_row lr;
     listing_get(c, shop, s->sku, &lr);
-    int unread = store_shop_unread(c->store, shop_name);
+    /* orders seen before the baseline are in it (or move it when read): only newer ones count */
+    int unread = store_shop_unread(c->store, shop_name, lr.set_ms);
     if (unread < 0) {
         core_fatal_store(c, "unread orders");
     }
-    /* judged only when every order of the shop has been read: an order not read yet would
-     * look like a change behind our back */
+    /* judged only when every order of the shop seen since the baseline has been read: one not
+     * read yet would look like a change behind our back */
     if (lr.set_value >= 0 && unread == 0 && !s->no_judge && listed != stock_expected_listing(&lr)) {
         if (!s->confirming) {
             /* an order placed just before the read may not have reached us yet: let pushes in
@@ -213,6 +229,11 @@ static void get_done(struct core *c, int shop, int64_t listed, const struct call
     lr.set_ms = core_now_ms(c);
     listing_put(c, &lr);
     s->set_value = stock_share(available(c, s->sku), c->cfg->shop_count, shop);
+    if (s->set_value > listed && any_unread(c)) {
+        /* an order whose lines are not read yet is missing from what is left: a listing is
+         * not raised on that count (raising is the only way the shops could offer more) */
+        s->set_value = listed;
+    }
     s->set_was = listed;
     s->set_pending = 1;
     step(s);
@@ -225,9 +246,15 @@ static void step(struct stocksync *s)
         return;
     }
     if (!core_shop_take(s->c, s->shop)) {
-        later(s, STOCKSYNC_BUDGET_WAIT_MS);
-        return;
+        if (++s->budget_waits <= STOCKSYNC_BUDGET_TRIES_MAX) {
+            later(s, STOCKSYNC_BUDGET_WAIT_MS);
+            return;
+        }
+        /* the pump takes every token as it comes: borrow one (the bucket goes below zero and
+         * the pump waits for it), so a round is not starved and the average rate still holds */
+        s->c->shops[s->shop].tokens -= 1.0;
     }
+    s->budget_waits = 0;
     if (s->set_pending) {
         /* a failed update is retried as an update: the read's baseline stands */
         plat_stock_set(s->c, s->shop, s->sku, s->set_value, s->set_was, set_done, s);

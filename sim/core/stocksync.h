@@ -1,7 +1,7 @@
 /* Two-way stock sync with the shops (issue 6): at start and every stock_sync_interval_s, for
  * every shop and catalog SKU, read the listed stock and compare it with what the core last set
  * (less the units of orders placed on that shop since, plus cancelled ones): stock_drift evidence
- * when they differ on two reads in a row and every order of the shop has been read. Then set the
+ * when they differ on two reads in a row and every order seen since has been read. Then set the
  * shop's share of what is left to sell (initial stock - units of every known uncancelled order,
  * split evenly over the shops, so the shops together never offer a unit twice). The core's on
  * hand stays the truth it keeps. */
@@ -14,6 +14,7 @@
 #define STOCKSYNC_BUDGET_WAIT_MS 20   /* wall wait when the shop's request budget is empty */
 #define STOCKSYNC_CANDIDATES_MAX 8    /* orders a drift is also journaled on (more: too vague) */
 #define STOCKSYNC_CONFIRM_WAIT_MS 200 /* wall wait before a differing listing is read again */
+#define STOCKSYNC_BUDGET_TRIES_MAX 3  /* waits before a call borrows from the budget */
 
 struct stocksync;
 

@@ -1120,16 +1120,17 @@ int store_orders_updated_each(struct store *s, const char *shop, int64_t from_s,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_shop_unread(struct store *s, const char *shop)
+int store_shop_unread(struct store *s, const char *shop, int64_t since_ms)
 {
     /* 8 = OS_CANCELLED: a cancelled order holds no units, read or not */
-    static const char sql[] =
-        "SELECT count(*) FROM orders WHERE shop = ?1 AND lines = '[]' AND state <> 8";
+    static const char sql[] = "SELECT count(*) FROM orders WHERE shop = ?1 AND seen_ms >= ?2"
+                              " AND lines = '[]' AND state <> 8";
     sqlite3_stmt *st = stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
     sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, since_ms);
     int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_reset(st);
     return n;

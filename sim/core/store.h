@@ -204,8 +204,9 @@ int store_orders_updated_each(struct store *s, const char *shop, int64_t from_s,
 /* Orders of shop first seen at or after since_ms, oldest first. */
 int store_orders_seen_since_each(struct store *s, const char *shop, int64_t since_ms,
                                  store_order_cb cb, void *arg);
-/* Orders of shop, not cancelled, whose lines are not known yet (detail pending). -1 on error. */
-int store_shop_unread(struct store *s, const char *shop);
+/* Orders of shop first seen at or after since_ms, not cancelled, whose lines are not known yet
+ * (detail pending). -1 on error. */
+int store_shop_unread(struct store *s, const char *shop, int64_t since_ms);
 
 /* Verified pushes by (order, platform update time), for the push_missing check. near: 1 when
  * one lies within update_s +- slack_s, 0 not, -1 error. */
