@@ -48,7 +48,10 @@ static int fetch(struct run_ctx *rc, struct proc *p, const char *path, const cha
         run_fail(rc, "collect: %s is not running", p ? proc_name(p) : "a process");
         return -1;
     }
-    int st = proc_http(proc_port(p), "GET", path, rc->token, NULL, out, NULL, 0,
+    int st = -1;
+    /* one more try: a dump is read-only, and a cut-short answer is detected (proc_http) */
+    for (int attempt = 0; attempt < 2 && st != 200; attempt++)
+        st = proc_http(proc_port(p), "GET", path, rc->token, NULL, out, NULL, 0,
                        RUN_COLLECT_TIMEOUT_MS, err, sizeof(err));
     if (st != 200) {
         run_fail(rc, "collect: GET %s from %s: %s (status %d)", path, proc_name(p),

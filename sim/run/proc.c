@@ -547,6 +547,12 @@ static int read_answer(int fd, struct http_sink *s, int64_t deadline, char *err,
     }
     if (status < 0)
         snprintf(err, (size_t)err_len, "connection closed before an answer");
+    if (status > 0 && s->body_len >= 0 && s->body_got < s->body_len) {
+        /* a dump cut short must never pass for a complete one (false mismatches follow) */
+        snprintf(err, (size_t)err_len, "answer cut short after %lld of %lld body bytes",
+                 s->body_got, s->body_len);
+        return -1;
+    }
     return status;
 }
 
