@@ -65,6 +65,7 @@ static const char *const schema_sql =
     " safety INTEGER NOT NULL, frozen INTEGER NOT NULL, sold INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS orders_shop_update ON orders(shop, plat_update_s);"
     "CREATE INDEX IF NOT EXISTS orders_shop_seen ON orders(shop, seen_ms);"
+    "CREATE INDEX IF NOT EXISTS orders_unread ON orders(shop, seen_ms) WHERE lines = '[]';"
     "CREATE TABLE IF NOT EXISTS order_marks(order_id TEXT PRIMARY KEY, flags INTEGER NOT NULL,"
     " suspect_ms INTEGER NOT NULL, check_ms INTEGER NOT NULL, check_update_s INTEGER NOT NULL,"
     " suspect_to_s INTEGER NOT NULL);"
