@@ -326,10 +326,6 @@ void waybill_run(struct core *c, const struct job_row *j)
     int wanted = found == 1 &&
                  (o.state == OS_PAID || o.state == OS_WAYBILLED || o.state == OS_SHIPPED) &&
                  o.waybill[0] == '\0' && o.hold_reason[0] == '\0';
-    if (!wanted) {
-        finish(c, w, 1); /* moot: cancelled, held, or already has its waybill */
-        return;
-    }
     char code[STORE_JOB_ARG_BYTES_MAX];
     snprintf(code, sizeof(code), "%s", j->arg);
     char *bar = strchr(code, '|');
@@ -340,10 +336,21 @@ void waybill_run(struct core *c, const struct job_row *j)
     }
     const struct carrier_cfg *cc = config_carrier(c->cfg, code);
     memcpy(w->carrier, cc != NULL ? cc->code : c->cfg->carrier_primary, sizeof(w->carrier));
-    ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
     /* search first after any attempt, and for a job a previous process may have sent (it was
      * killed before the answer could be recorded) */
     w->searching = j->attempts > 0 || j->created_ms < c->start_ms;
+    if (!wanted) {
+        /* moot: cancelled, held, or already has its waybill. But a create whose answer never
+         * came may have made a waybill: for a cancelled order, cancel whatever the carrier holds
+         * under the reference (a reference with nothing live is fine for the carrier) */
+        if (found == 1 && o.state == OS_CANCELLED && w->searching) {
+            ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
+            queue_cancel(c, w->carrier, w->ref, "", o.order_id);
+        }
+        finish(c, w, 1);
+        return;
+    }
+    ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
     call_carrier(c, w, &o);
 }
 
