@@ -19,7 +19,10 @@ static void one_fault_each(void **state)
         {FAULT("rate_limit", "platform:*", ""), NULL},
         {FAULT("timeout", "platform:*", ""), "timeout"},
         {FAULT("timeout", "carrier:*", ""), "timeout"},
-        {FAULT("reset", "platform:*", ""), "reset"},
+        /* libcurl re-sends a request whose reused connection dies before any answer ("Connection
+         * died, retrying a fresh connect"), so a reset may never reach syncd: only the ground
+         * truth is asserted */
+        {FAULT("reset", "platform:*", ""), NULL},
         {FAULT("reset", "carrier:*", ""), NULL}, /* may hit only callbacks */
         {FAULT("malformed", "platform:*", ""), "malformed_body"},
         {FAULT("malformed", "carrier:*", ""), "malformed_body"},
