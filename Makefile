@@ -82,7 +82,7 @@ INTEG_SRC    := $(wildcard tests/integration/test_*.c)
 INTEG_BINS    = $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 INTEG_SH     := $(wildcard tests/integration/test_*.sh)
 
-.PHONY: all run test unit integration bench deps check-style check-deps clean stress fuzz \
+.PHONY: all run test test-build unit integration bench deps check-style check-deps clean stress fuzz \
         fuzz-build fuzz-run test-valgrind test-sabotage
 all: $(BINS)
 
@@ -144,8 +144,13 @@ stress: deps
 
 # --- tests ------------------------------------------------------------------------------------
 # Sanitized build in build/san; integration tests find the binaries through SHIPSIM_BIN.
+NPROC        := $(shell nproc 2>/dev/null || echo 2)
 test: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 -j$(NPROC) test-build
 	@$(MAKE) --no-print-directory SANITIZE=1 unit integration
+
+# everything the tests run, built in parallel before they run one at a time
+test-build: $(UNIT_BINS) $(BINS) $(INTEG_BINS)
 
 unit: $(UNIT_BINS)
 	@export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1; \
@@ -157,8 +162,9 @@ integration: $(BINS) $(INTEG_BINS)
 	@export SHIPSIM_BIN=$(abspath $(BIN)) SHIPSIM_ROOT=$(CURDIR) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1; \
 	fail=0; pass=0; for t in $(INTEG_BINS) $(INTEG_SH); do \
-	  echo "== $$t"; if $$( [[ $$t == *.sh ]] && echo bash ) $$t; then pass=$$((pass+1)); \
-	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	  echo "== $$t"; start=$$SECONDS; \
+	  if $$( [[ $$t == *.sh ]] && echo bash ) $$t; then pass=$$((pass+1)); \
+	  else fail=$$((fail+1)); echo "FAILED: $$t"; fi; echo "   ($$((SECONDS-start)) s)"; \
 	done; echo "integration: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 bench: deps

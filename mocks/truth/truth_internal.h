@@ -81,8 +81,8 @@ struct truth {
 int truth_index_order(struct truth *t, uint32_t idx); /* id table + create log */
 int truth_index_waybill(struct truth *t, uint32_t idx);
 void truth_unindex_waybill(struct truth *t, uint32_t idx); /* before its waybill changes */
-int truth_touch(struct truth *t, struct truth_order *o); /* new update time + update log */
-int truth_rebuild_indexes(struct truth *t);              /* after replay; -1 out of memory */
+int truth_touch(struct truth *t, struct truth_order *o);   /* new update time + update log */
+int truth_rebuild_indexes(struct truth *t);                /* after replay; -1 out of memory */
 int truth_state_parse(const char *name);
 struct listing *truth_listing(const struct truth *t, int shop, int sku);
 int truth_watch(struct truth *t, uint32_t idx);

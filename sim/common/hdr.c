@@ -15,8 +15,8 @@
 #include "common/limits.h"
 
 #define HDR_SUB_BITS 7
-#define HDR_SUB_COUNT (1 << HDR_SUB_BITS)          /* 128 buckets per power of two */
-#define HDR_LINEAR_MAX (2 * HDR_SUB_COUNT)         /* 256 exact values */
+#define HDR_SUB_COUNT (1 << HDR_SUB_BITS)  /* 128 buckets per power of two */
+#define HDR_LINEAR_MAX (2 * HDR_SUB_COUNT) /* 256 exact values */
 #define HDR_MAGIC 0x48445231u
 
 struct hdr {
@@ -276,9 +276,8 @@ int hdr_write_percentiles(const struct hdr *h, FILE *out, double unit_ratio)
     int used = 0;
     for (int i = 0; i < h->bucket_count; i++)
         used += h->counts[i] != 0;
-    return fprintf(out, "#[Buckets = %12d, SubBuckets     = %12d]\n", used, HDR_SUB_COUNT) < 0
-               ? -1
-               : 0;
+    return fprintf(out, "#[Buckets = %12d, SubBuckets     = %12d]\n", used, HDR_SUB_COUNT) < 0 ? -1
+                                                                                               : 0;
 }
 
 char *hdr_encode(const struct hdr *h)
@@ -301,8 +300,8 @@ char *hdr_encode(const struct hdr *h)
             }
             s = p;
         }
-        len += (size_t)snprintf(s + len, cap - len, " %d:%llu", i,
-                                (unsigned long long)h->counts[i]);
+        len +=
+            (size_t)snprintf(s + len, cap - len, " %d:%llu", i, (unsigned long long)h->counts[i]);
     }
     return s;
 }

@@ -17,7 +17,7 @@ struct carrier_reply {
     char error_code[CARRIER_ERROR_BYTES_MAX];               /* apiResultData.errorCode */
     char waybills[CARRIER_WAYBILLS_MAX][WAYBILL_BYTES_MAX]; /* main waybills (type 1) */
     int waybill_count;
-    int waybills_truncated; /* more than fit or over-long numbers */
+    int waybills_truncated;                /* more than fit or over-long numbers */
     char order_ref[CARRIER_REF_BYTES_MAX]; /* msgData.orderId ("" when absent or too long) */
 };
 

@@ -33,8 +33,9 @@ struct core {
     struct simclock clock;
     const struct config *cfg;
     struct store *store;
-    struct http_client *http;         /* platform calls */
-    struct http_client *http_carrier; /* carrier and tracking calls (endpoint carrier:, kuaidi100:) */
+    struct http_client *http; /* platform calls */
+    struct http_client
+        *http_carrier; /* carrier and tracking calls (endpoint carrier:, kuaidi100:) */
     struct shop_rt shops[CONFIG_SHOPS_MAX];
     int64_t carrier_failures[CONFIG_CARRIERS_MAX]; /* consecutive, per configured carrier */
     int inflight;                                  /* jobs with a call in flight */

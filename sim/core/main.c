@@ -169,8 +169,9 @@ static int run(struct core *c, const struct options *o)
     c->metrics = metrics_new();
     c->poller = poller_new(c);
     stocks = stocksync_new(c);
-    if (c->http == NULL || c->http_carrier == NULL || srv == NULL || c->commit_ev == NULL || pump == NULL || sweep == NULL ||
-        c->metrics == NULL || c->poller == NULL || stocks == NULL) {
+    if (c->http == NULL || c->http_carrier == NULL || srv == NULL || c->commit_ev == NULL ||
+        pump == NULL || sweep == NULL || c->metrics == NULL || c->poller == NULL ||
+        stocks == NULL) {
         fprintf(stderr, "syncd: start-up failed: %s\n", srv == NULL ? err : "out of memory");
         goto done;
     }

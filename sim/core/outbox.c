@@ -125,8 +125,7 @@ static void drop_unknown(struct core *c, const struct job_row *j)
  * (~1.4 a call measured): a short batch waits until its oldest job has been due for
  * OUTBOX_DETAIL_GATHER_WALL_MS, so one call carries what came due meanwhile. Returns 1 when
  * the shop's detail jobs in due[i..n) should wait (they are marked used for this turn). */
-static int detail_gathering(struct core *c, struct job_row *due, int n, int i, char *used,
-                            int shop)
+static int detail_gathering(struct core *c, struct job_row *due, int n, int i, char *used, int shop)
 {
     if (c->cfg->shops[shop].flavor != FLAVOR_SHOPEE) {
         return 0;

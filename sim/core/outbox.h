@@ -20,7 +20,7 @@
 #define OUTBOX_DUE_BATCH_MAX 256
 #define OUTBOX_PUMP_INTERVAL_MS 10
 #define OUTBOX_DETAIL_GATHER_WALL_MS 20 /* a short Shopee detail batch waits this long */
-#define OUTBOX_LEASE_WALL_MS 8000 /* > the HTTP timeout: a leased job is not picked again */
+#define OUTBOX_LEASE_WALL_MS 8000       /* > the HTTP timeout: a leased job is not picked again */
 
 /* Backoff before attempt+1 in wall ms: min(max, base * 2^attempt), of which the upper half is
  * jitter drawn from (seed, job id, attempt). Pure. Result in [1, max_ms]. */

@@ -12,7 +12,8 @@
 
 #define PLAT_PAGE_SIZE 100
 #define PLAT_DETAIL_BATCH_MAX 50
-#define TOKEN_EXPIRE_S_MAX (30 * 24 * 3600) /* longest token lifetime believed (a refresh token's) */
+#define TOKEN_EXPIRE_S_MAX                                                                         \
+    (30 * 24 * 3600) /* longest token lifetime believed (a refresh token's) */
 #define PLAT_SHOPEE_WINDOW_S (15 * 86400)
 #define PLAT_WECHAT_WINDOW_S (7 * 86400)
 

@@ -31,9 +31,8 @@
 /* The time scale of the next world (tests of slow parcel lifecycles raise it). */
 static const char *t_scale = T_SCALE;
 /* The parcel plans of the next world's scenario ("parcels" object). */
-static const char *t_parcels =
-    "{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
-    "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0}";
+static const char *t_parcels = "{\"pickup_s\":[300,600],\"hop_s\":[300,900],\"hops\":[1,2],"
+                               "\"problem_share\":0,\"refuse_share\":0,\"return_share\":0}";
 #define T_WAIT_MS 30000
 #define T_BODY_MAX (8 * 1024 * 1024)
 
@@ -174,19 +173,18 @@ static void write_file(const char *path, const char *text)
 static void write_scenario(struct world *w, const char *faults)
 {
     char text[4096];
-    snprintf(
-        text, sizeof(text),
-        "{\"name\":\"itest-syncd\",\"seed\":4242,\"sim\":{\"duration_s\":7200,"
-        "\"time_scale\":%s},"
-        "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},"
-        "{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
-        "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
-        "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
-        "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
-        "\"buyers\":{\"population\":1000},"
-        "\"parcels\":%s,\"faults\":[%s],\"crashes\":[],"
-        "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
-        t_scale, t_parcels, faults);
+    snprintf(text, sizeof(text),
+             "{\"name\":\"itest-syncd\",\"seed\":4242,\"sim\":{\"duration_s\":7200,"
+             "\"time_scale\":%s},"
+             "\"shops\":[{\"id\":\"sp1\",\"flavor\":\"shopee\",\"count\":1},"
+             "{\"id\":\"wx1\",\"flavor\":\"wechat\",\"count\":1}],"
+             "\"carriers\":{\"primary\":\"SF\",\"backup\":\"ZTO\",\"enabled\":[\"SF\",\"ZTO\"]},"
+             "\"catalog\":[{\"sku\":\"TEE-01\",\"stock\":5000,\"daily_mean_sales\":100}],"
+             "\"load\":{\"stages\":[{\"ramp_to_per_s\":0.01,\"sim_s\":7200}]},"
+             "\"buyers\":{\"population\":1000},"
+             "\"parcels\":%s,\"faults\":[%s],\"crashes\":[],"
+             "\"sla\":{\"ship_within_s\":7200},\"thresholds\":{}}",
+             t_scale, t_parcels, faults);
     write_file(w->scen, text);
 }
 
