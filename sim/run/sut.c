@@ -231,6 +231,30 @@ static struct proc *start_syncd(struct run_ctx *rc)
     return p;
 }
 
+/* --sut external: the user's own sync service needs the mocks' addresses and credentials. They
+ * go to the terminal only (never into results/): the token and keys live as long as this run. */
+static void announce_external(const struct run_ctx *rc)
+{
+    int plat = proc_port(rc->plat), carrier = proc_port(rc->carrier);
+    fprintf(stderr,
+            "shipsim run: external SUT: point your sync service at\n"
+            "  platform   http://127.0.0.1:%d  (Shopee /api/v2/..., WeChat /channels/ec/..., "
+            "/cgi-bin/...)\n"
+            "  shops      GET http://127.0.0.1:%d/__sim/shops with header X-Sim-Token: %s\n",
+            plat, plat, rc->token);
+    for (int i = 0; i < rc->sc.carrier_count; i++) {
+        struct carrier_instance ci;
+        if (scenario_carrier(&rc->sc, i, &ci) == 0)
+            fprintf(stderr, "  carrier    %-5s http://127.0.0.1:%d/%s/std/service partnerID %s "
+                            "checkword %s\n",
+                    ci.code, carrier, ci.code, ci.partner_id, ci.checkword);
+    }
+    struct tracking_account ta;
+    scenario_tracking_account(&rc->sc, &ta);
+    fprintf(stderr, "  tracking   http://127.0.0.1:%d/kuaidi100 customer %s key %s salt %s\n",
+            carrier, ta.customer, ta.key, ta.salt);
+}
+
 int sut_start(struct run_ctx *rc)
 {
     snprintf(rc->priv, sizeof(rc->priv), "/tmp/shipsim-run-XXXXXX");
@@ -251,6 +275,8 @@ int sut_start(struct run_ctx *rc)
         rc->syncd = start_syncd(rc);
         if (rc->syncd == NULL)
             return -1;
+    } else {
+        announce_external(rc);
     }
     return sut_register_callbacks(rc);
 }
