@@ -38,7 +38,9 @@ static void one_fault_each(void **state)
         {FAULT("carrier_auth", "carrier:*", ",\"carrier\":\"SF\""), "carrier_auth"},
         {FAULT("forged_push", "platform:*", ""), "bad_signature"},
         {FAULT("forged_push", "carrier:*", ""), NULL},
-        {FAULT("stock_drift", "platform:*", ""), "stock_drift"},
+        /* 27 orders give two or three drifts, and syncd journals one only when two stock rounds
+         * agree: detection is asserted by scenarios/fault-stock_drift.json over hundreds */
+        {FAULT("stock_drift", "platform:*", ""), NULL},
     };
     const char *only = getenv("SHIPSIM_ONLY"); /* a substring to run one case while debugging */
     for (unsigned i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
