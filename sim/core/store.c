@@ -321,12 +321,10 @@ int store_history_add(struct store *s, const char *order_id, int state, int64_t 
     return step_write(s, st);
 }
 
-static int orders_query(struct store *s, const char *sql, store_order_cb cb, void *arg)
+/* Hand each row of a prepared, bound order query to cb until it returns non-zero. */
+static int orders_step(sqlite3_stmt *st, store_order_cb cb, void *arg)
 {
-    sqlite3_stmt *st = stmt(s, sql);
-    if (st == NULL) {
-        return -1;
-    }
+    assert(st != NULL);
     struct order_row o;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -338,6 +336,15 @@ static int orders_query(struct store *s, const char *sql, store_order_cb cb, voi
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int orders_query(struct store *s, const char *sql, store_order_cb cb, void *arg)
+{
+    sqlite3_stmt *st = stmt(s, sql);
+    if (st == NULL) {
+        return -1;
+    }
+    return orders_step(st, cb, arg);
 }
 
 int store_orders_each(struct store *s, store_order_cb cb, void *arg)
@@ -1108,17 +1115,7 @@ int store_orders_updated_each(struct store *s, const char *shop, int64_t from_s,
     sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, from_s);
     sqlite3_bind_int64(st, 3, to_s);
-    struct order_row o;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        order_from_row(st, &o);
-        if (cb(&o, arg) != 0) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return orders_step(st, cb, arg);
 }
 
 int store_shop_unread(struct store *s, const char *shop, int64_t since_ms)
@@ -1228,15 +1225,5 @@ int store_orders_seen_since_each(struct store *s, const char *shop, int64_t sinc
     }
     sqlite3_bind_text(st, 1, shop, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, since_ms);
-    struct order_row o;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        order_from_row(st, &o);
-        if (cb(&o, arg) != 0) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return orders_step(st, cb, arg);
 }
