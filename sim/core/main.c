@@ -240,6 +240,12 @@ int main(int argc, char **argv)
     }
     log_init("syncd", &o.clock);
     log_set_level((enum log_level)o.log_level);
+#if defined(SYNCD_SABOTAGE_NO_RECONCILE) || defined(SYNCD_SABOTAGE_NO_IDEMPOTENCY) ||              \
+    defined(SYNCD_SABOTAGE_NO_MOJIBAKE_CHECK) || defined(SYNCD_SABOTAGE_NO_SIGNATURE_CHECK) ||     \
+    defined(SYNCD_SABOTAGE_NO_STOCK_SYNC)
+    /* so a sabotaged test build (tests/sabotage) can never pass for the real core unnoticed */
+    fprintf(stderr, "syncd: TEST BUILD with a safety turned off (SYNCD_SABOTAGE_*); not for use\n");
+#endif
     if (config_load(o.config, &cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "syncd: %s\n", err);
         return 2;

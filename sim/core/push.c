@@ -23,6 +23,10 @@
 int push_shopee_sig_ok(const char *key, const char *url, const char *body, size_t len,
                        const char *auth)
 {
+#ifdef SYNCD_SABOTAGE_NO_SIGNATURE_CHECK /* test-only (tests/sabotage): trust every push */
+    (void)key, (void)url, (void)body, (void)len, (void)auth;
+    return 1;
+#endif
     char sign[80];
     size_t ulen = strlen(url);
     char *msg = malloc(ulen + 1 + len + 1);
@@ -292,6 +296,10 @@ static int wechat_sig(struct core *c, const struct shop_cfg *sc, struct evhttp_r
 static int wechat_msg_sig(struct core *c, const struct shop_cfg *sc, struct evhttp_request *req,
                           const char *signed_text, const char **why)
 {
+#ifdef SYNCD_SABOTAGE_NO_SIGNATURE_CHECK /* test-only (tests/sabotage): trust every push */
+    (void)c, (void)sc, (void)req, (void)signed_text, (void)why;
+    return 1;
+#endif
     char ts[PUSH_PARAM_BYTES_MAX], nonce[PUSH_PARAM_BYTES_MAX], got[PUSH_PARAM_BYTES_MAX];
     if (http_req_query(req, "timestamp", ts, sizeof(ts)) != 0 ||
         http_req_query(req, "nonce", nonce, sizeof(nonce)) != 0 ||

@@ -321,6 +321,9 @@ void stocksync_free(struct stocksync *s)
 int stocksync_start(struct stocksync *s)
 {
     const struct core *c = s->c;
+#ifdef SYNCD_SABOTAGE_NO_STOCK_SYNC /* test-only (tests/sabotage): every shop offers all stock */
+    return 0;
+#endif
     if (c->cfg->stock_sync_interval_s <= 0) {
         return 0; /* sync switched off */
     }

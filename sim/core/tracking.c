@@ -112,6 +112,9 @@ static void apply_event(struct core *c, const struct parcel_row *p, const cJSON 
     int state = event_state(item);
     int64_t ms = cJSON_IsString(time_s) ? tracking_parse_time(time_s->valuestring) : -1;
     enum text_verdict v = cJSON_IsString(ctx) ? text_check(ctx->valuestring) : TEXT_INVALID_UTF8;
+#ifdef SYNCD_SABOTAGE_NO_MOJIBAKE_CHECK /* test-only (tests/sabotage): store any text */
+    v = cJSON_IsString(ctx) ? TEXT_OK : v;
+#endif
     if (ms < 0 || state < 0 || v != TEXT_OK) {
         st->bad++;
         core_evidence(c, EVK_GARBLED_EVENT, p->order_id, "a clean event",

@@ -262,7 +262,15 @@ static void validate(struct core *c, struct wb_ctx *w)
 
 static void call_carrier(struct core *c, struct wb_ctx *w, const struct order_row *o)
 {
+#ifdef SYNCD_SABOTAGE_NO_IDEMPOTENCY /* test-only (tests/sabotage): a new reference per retry */
+    char fresh[ORDER_ID_BYTES_MAX + 16];
+    snprintf(fresh, sizeof(fresh), "%s-R%d", o->order_id, 100 + w->job.attempts);
+    (void)search_msg;
+    w->searching = 0;
+    char *msg = create_msg(o, w->job.attempts > 0 ? fresh : w->ref);
+#else
     char *msg = w->searching ? search_msg(w->ref) : create_msg(o, w->ref);
+#endif
     if (msg == NULL) {
         finish(c, w, 0);
         return;
