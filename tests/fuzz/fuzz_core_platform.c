@@ -1,5 +1,6 @@
 /* Fuzz target: syncd's platform response parsers (sim/core/shopee.c, wechat.c): list pages,
- * order details and ship answers of both flavors, for any body and HTTP status. Byte 0 picks the
+ * order details, ship answers and stock answers (get and set) of both flavors, for any body and
+ * HTTP status. Byte 0 picks the
  * parser, byte 1 the status, the rest is the body. Every answer must be understood (0) or refused
  * as malformed (-1, outcome CALL_RETRY), with counts within their arrays and every string
  * NUL-terminated in its buffer. */
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2) {
         return 0;
     }
-    int which = data[0] % 6;
+    int which = data[0] % 10;
     long status = statuses[data[1] % ARRAY_LEN(statuses)];
     /* The parsers get the body as the HTTP client hands it: NUL-terminated after len bytes. */
     size_t len = size - 2;
@@ -62,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o, 0, sizeof(o));
     memset(&page, 0, sizeof(page));
     int n = 0, rc;
+    int64_t listed = -1;
     switch (which) {
     case 0:
         rc = shopee_parse_page(body, len, status, &page, &o);
@@ -96,7 +98,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_order(&orders[0]);
         }
         break;
-    default: check_outcome(wechat_parse_ship(body, len, &o), &o); break;
+    case 5: check_outcome(wechat_parse_ship(body, len, &o), &o); break;
+    case 6:
+    case 8:
+        rc = which == 6 ? shopee_parse_stock(body, len, status, &listed, &o)
+                        : wechat_parse_stock(body, len, &listed, &o);
+        check_outcome(rc, &o);
+        if (rc == 0 && o.result == CALL_OK) {
+            assert(listed >= 0); /* a stock read that succeeded names a count */
+        }
+        break;
+    case 7: check_outcome(shopee_parse_stock(body, len, status, NULL, &o), &o); break;
+    default: check_outcome(wechat_parse_stock(body, len, NULL, &o), &o); break;
     }
     free(body);
     return 0;

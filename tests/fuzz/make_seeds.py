@@ -90,6 +90,23 @@ for i, b in enumerate(shopee + wechat + [x.decode() for x in bodies]):
         put("core_platform", bytes([which, 0]) + b.encode())
     put("core_platform", bytes([i % 6, 5]) + b.encode())
 
+# stock answers (fuzz_core_platform bytes 6-9: Shopee get/set, WeChat get/set)
+stock = [
+    '{"error":"","message":"","request_id":"s1","response":{"item_id":800000000,"model":['
+    '{"model_id":900000000,"model_sku":"TEE-01","stock_info_v2":{"summary_info":'
+    '{"total_reserved_stock":0,"total_available_stock":42}}}]}}',
+    '{"error":"","message":"","request_id":"s2","response":{"failure_list":[],'
+    '"success_list":[{"model_id":900000000,"location_id":"","stock":40}]}}',
+    '{"error":"","message":"","request_id":"s3","response":{"failure_list":[{"model_id":1,'
+    '"failed_reason":"x"}],"success_list":[]}}',
+    '{"errcode":0,"errmsg":"ok","data":{"spu_stock_num":42,"total_stock_num":42}}',
+    '{"errcode":0,"errmsg":"ok","data":{"total_stock_num":-1}}',
+]
+for b in stock + shopee[3:5] + wechat[2:4]:
+    for which in range(6, 10):
+        put("core_platform", bytes([which, 0]) + b.encode())
+put("core_platform", bytes([6, 4]) + stock[0].encode())
+
 sf_data = json.dumps({"success": True, "errorCode": "S0000", "msgData": {
     "waybillNoInfoList": [{"waybillType": 1, "waybillNo": "SF1234567890123"}]}})
 sf = [json.dumps({"apiResultCode": "A1000", "apiErrorMsg": "", "apiResponseID": "x",
@@ -111,6 +128,117 @@ put("core_push", b'\x01{"order_id":"12"}')
 put("core_push", b"\x02abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\nAAAAAAAAAAAAAAAAAAAAAAAA")
 put("core_push", b"\x03a+b%20c%E4%B8%AD%zz")
 put("core_push", "\x04msgData={\"x\":1} 中文 *-_.~".encode())
+
+# fuzz_core_push handler modes (tests/fuzz/fuzz_core_push.c): byte 0 mode, byte 1 variant. The
+# harness's sim clock starts at 1795000000 s; its store knows Shopee order 2208KNOWN01 (paid),
+# WeChat order 3705115058471208928 (shipped) and 2208TRACK01 shipped with SF7400000000013.
+PUSH_TS = 1795000000
+WAYBILL = "SF7400000000013"
+
+
+def shopee_push(ordersn, status, code=3, shop_id=1001, ts=PUSH_TS):
+    data = ({"ordersn": ordersn, "status": status, "completed_scenario": "",
+             "update_time": ts, "items": []} if code == 3 else
+            {"ordersn": ordersn, "package_number": "P1", "tracking_no": WAYBILL})
+    return json.dumps({"data": data, "shop_id": shop_id, "code": code, "timestamp": ts},
+                      separators=(",", ":"))
+
+
+def wechat_event(order_id, event="channels_ec_order_pay", ts=PUSH_TS):
+    return ('{"ToUserName":"gh_wxfuzz1","FromUserName":"o1","CreateTime":%d,"MsgType":"event",'
+            '"Event":"%s","order_info":{"order_id":%s,"pay_time":%d}}' % (ts, event, order_id, ts))
+
+
+shopee_bodies = [shopee_push("2208NEW01", "READY_TO_SHIP"), shopee_push("2208KNOWN01", "SHIPPED"),
+                 shopee_push("2208KNOWN01", "READY_TO_SHIP"), shopee_push("2208NEW02", "UNPAID"),
+                 shopee_push("2208NEW03", "CANCELLED"), shopee_push("2208NEW04", "X", code=4),
+                 shopee_push("2208NEW05", "READY_TO_SHIP", code=0),
+                 shopee_push("2208NEW06", "READY_TO_SHIP", shop_id=1002),
+                 shopee_push("2208NEW07", "READY_TO_SHIP", ts=PUSH_TS - 7200),
+                 shopee_push("bad id!", "READY_TO_SHIP"), '{"code":3}', "not json"]
+for b in shopee_bodies:
+    for v in (0, 1, 2):
+        put("core_push", bytes([6, v]) + b.encode())
+put("core_push", bytes([6, 3]) + shopee_bodies[0].encode())
+put("core_push", bytes([6, 0x10]) + shopee_bodies[0].encode())
+put("core_push", bytes([6, 0x20]) + shopee_bodies[0].encode())
+put("core_push", bytes([5, 0]) + b"0123abcd\n127.0.0.1:9100\n" + shopee_bodies[0].encode())
+put("core_push", bytes([5, 0]) + b"\n\n" + shopee_bodies[1].encode())
+
+wechat_bodies = [wechat_event("3705115058471208929"), wechat_event("3705115058471208928",
+                 "channels_ec_order_cancel"), wechat_event("37051150584712089299999999999999"),
+                 wechat_event("3705115058471208930", "channels_ec_order_new", PUSH_TS - 7200),
+                 '{"Event":"product_spu_update"}', '{"CreateTime":"x","order_id":"12"}', "[]"]
+for b in wechat_bodies:
+    for v in (0, 1, 0x30):
+        put("core_push", bytes([8, v]) + b.encode())
+        put("core_push", bytes([9, v]) + b.encode())
+put("core_push", bytes([8, 2]) + wechat_bodies[0].encode())
+put("core_push", bytes([8, 3]) + wechat_bodies[0].encode())
+put("core_push", bytes([8, 0]) + b'{"ToUserName":"gh_x","Encrypt":"AAAA"}')
+put("core_push", bytes([9, 0x10]) + wechat_bodies[0].encode())
+put("core_push", bytes([7, 0]) + b"timestamp=1795000000&nonce=1&msg_signature=00&signature=00\n" +
+    wechat_bodies[0].encode())
+put("core_push", bytes([7, 0]) + b"\n" + wechat_bodies[0].encode())
+put("core_push", bytes([10, 0]) + b"signature=00&timestamp=1795000000&nonce=1&echostr=hi")
+put("core_push", bytes([11, 0]) + b"echo 1234")
+put("core_push", bytes([11, 2]) + b"echo")
+
+
+def k100_param(nu=WAYBILL, com="shunfeng", status="polling", events=None):
+    if events is None:
+        events = [("2026-11-18 19:05:00", "顺丰速运 已收取快件", "1"),
+                  ("2026-11-18 19:30:00", "快件到达【深圳华南中转场】", "0")]
+    data = [{"time": t, "ftime": t, "context": c, "location": "", "status": "在途",
+             "statusCode": st, "areaName": "深圳"} for t, c, st in reversed(events)]
+    return json.dumps({"status": status, "billstatus": "got", "message": "", "autoCheck": "0",
+                       "comOld": "", "comNew": "", "lastResult": {
+                           "message": "ok", "nu": nu, "ischeck": "0", "condition": "F00",
+                           "com": com, "status": "200", "state": "0", "data": data}},
+                      ensure_ascii=False)
+
+
+k100 = [k100_param(), k100_param(status="abort"),
+        k100_param(events=[("2026-11-18 19:05:00", "已收取快件", "1"),
+                           ("2026-11-18 20:00:00", "已签收", "3")]),
+        k100_param(events=[("2026-11-18 20:00:00", "退回", "4")]),
+        k100_param(events=[("2026-11-18 19:05:00", "å¿«ä»¶", "0")]),        # mojibake
+        k100_param(events=[("2026-11-18 25:05:00", "快件", "0")]),         # bad time
+        k100_param(events=[("2026-11-18 19:05:00", "快件", "99")]),        # unknown state
+        k100_param(events=[("2026-11-18 19:30:00", "b", "0"), ("2026-11-18 19:05:00", "a", "1"),
+                           ("2026-11-18 19:05:00", "a", "1")]),          # order, repeat
+        k100_param(com="zhongtong"), k100_param(nu="SF7400000000020"), '{"lastResult":{}}']
+for p in glob.glob("tests/fixtures/check/truth-carrier.jsonl"):
+    for line in read(p).splitlines()[:2]:
+        rec = json.loads(line)
+        k100.append(k100_param(nu=rec["waybill"]))      # a waybill syncd never shipped
+for b in k100:
+    put("core_push", bytes([13, 0]) + b.encode())
+put("core_push", bytes([13, 1]) + k100[0].encode())
+put("core_push", bytes([13, 2]) + k100[0].encode())
+put("core_push", bytes([13, 4]) + k100[2].encode())
+put("core_push", bytes([12, 0]) + b"param=%7B%7D&sign=0123")
+put("core_push", bytes([12, 0]) + b"param=%zz&sign=")
+
+# fuzz_core_k100: byte 0 call (0 query, 1 subscribe), byte 1 HTTP status (0: 200), then the body.
+for b in k100[:9]:
+    res = json.loads(b)["lastResult"]
+    res["data"] = list(reversed(res["data"]))  # poll/query.do answers ascending (order=asc)
+    put("core_k100", b"\x00\x00" + json.dumps(res, ensure_ascii=False).encode())
+put("core_k100", b"\x00\x00" + json.dumps(json.loads(k100[0])["lastResult"],
+                                          ensure_ascii=False).encode())  # descending
+for b in ['{"result":false,"returnCode":"503","message":"查询太频繁"}',
+          '{"result":false,"returnCode":"500","message":"查询无结果，请隔段时间再查"}',
+          '{"message":"ok","nu":"SF7400000000013","com":"shunfeng","data":{}}', "not json", ""]:
+    put("core_k100", b"\x00\x00" + b.encode())
+put("core_k100", b"\x00\x01" + k100[0].encode())
+put("core_k100", b"\x00\x03{}")
+for b in ['{"result":true,"returnCode":"200","message":"提交成功"}',
+          '{"result":false,"returnCode":"501","message":"重复订阅"}',
+          '{"result":false,"returnCode":"600","message":"您不是合法的订阅者"}',
+          '{"result":true,"returnCode":200}', "[]", ""]:
+    put("core_k100", b"\x01\x00" + b.encode())
+put("core_k100", b"\x01\x04" + b'{"result":true,"returnCode":"200"}')
 
 cfg = {"shops": [{"name": "sp1-1", "flavor": "shopee", "base_url": "http://127.0.0.1:1",
                   "shop_id": 1001, "partner_id": 2001, "partner_key": "k", "refresh_token": "r"},
