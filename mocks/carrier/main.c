@@ -124,7 +124,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mockcarrier: %s\n", app->server == NULL ? err : "signals");
         goto out;
     }
-    evhttp_set_gencb(http_server_evhttp(app->server), router_handle, app);
+    http_server_set_handler(app->server, router_handle, app);
     http_server_announce(app->server);
     log_info("serving %d carrier(s), scenario %s, seed %llu", app->carrier_count, app->sc.name,
              (unsigned long long)app->sc.seed);

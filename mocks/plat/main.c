@@ -177,7 +177,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mockplat: %s\n", srv == NULL ? err : "cannot install signal handlers");
         goto out;
     }
-    evhttp_set_gencb(http_server_evhttp(srv), plat_dispatch, p);
+    http_server_set_handler(srv, plat_dispatch, p);
     http_server_announce(srv);
     log_info("serving %d shops, %d fault rules, seed %llu", p->shop_count,
              fault_engine_rule_count(p->faults), (unsigned long long)p->sc.seed);

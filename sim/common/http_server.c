@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -17,6 +18,25 @@
 #include <sys/socket.h>
 
 #include "common/limits.h"
+#include "common/log.h"
+
+/* The read deadline. libevent 2.1's read timeout restarts on every byte and 2.1 has no new-request
+ * hook, so the scaffold follows each connection while it reads a request: evhttp_set_bevcb hands
+ * over a new connection's bufferevent, an input callback sees a request's first byte (that starts
+ * the deadline), the dispatch to the handler sees the request read whole (the watch ends), and the
+ * request's on-complete callback sees the reply sent (a new watch for the next request on the
+ * connection). The watch owns the connection's close callback only between those points, when no
+ * handler has seen the connection (mockplat uses it while it holds a request): that is how it
+ * learns of the connection's end, and why it never outlives it. */
+struct conn_watch {
+    struct http_server *s;
+    struct evhttp_connection *conn; /* NULL until adopted, just after evhttp made it */
+    struct bufferevent *bev;
+    struct evbuffer_cb_entry *input_cb;
+    struct event *timer; /* adopts the connection, then runs the deadline */
+    int reading;         /* a request's first byte is in: the deadline runs */
+    struct conn_watch *prev, *next;
+};
 
 struct http_server {
     struct event_base *base;
@@ -25,6 +45,12 @@ struct http_server {
     struct event *sig_int;
     char addr[64];
     int port;
+    void (*handler)(struct evhttp_request *req, void *arg);
+    void *handler_arg;
+    struct timeval deadline; /* a common timeout of base: every connection adds the same one */
+    int deadline_ms;
+    struct conn_watch *watches;
+    int watched;
 };
 
 static void stop_cb(evutil_socket_t sig, short what, void *arg)
@@ -34,6 +60,196 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     (void)what;
     event_base_loopexit(s->base, NULL);
 }
+
+/* ---- the read deadline ---------------------------------------------------------------------- */
+
+static void watch_fire(evutil_socket_t fd, short what, void *arg);
+static void watch_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+
+static struct conn_watch *watch_new(struct http_server *s, struct bufferevent *bev)
+{
+    struct conn_watch *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return NULL;
+    w->s = s;
+    w->bev = bev;
+    w->timer = evtimer_new(s->base, watch_fire, w);
+    w->input_cb = evbuffer_add_cb(bufferevent_get_input(bev), watch_input_cb, w);
+    if (w->timer == NULL || w->input_cb == NULL) {
+        if (w->input_cb != NULL)
+            evbuffer_remove_cb_entry(bufferevent_get_input(bev), w->input_cb);
+        if (w->timer != NULL)
+            event_free(w->timer);
+        free(w);
+        return NULL;
+    }
+    w->next = s->watches;
+    if (s->watches != NULL)
+        s->watches->prev = w;
+    s->watches = w;
+    s->watched++;
+    return w;
+}
+
+/* Only while bev lives (the close callback runs before evhttp frees it). */
+static void watch_free(struct conn_watch *w)
+{
+    struct http_server *s = w->s;
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        s->watches = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    s->watched--;
+    assert(s->watched >= 0);
+    if (w->conn != NULL)
+        evhttp_connection_set_closecb(w->conn, NULL, NULL);
+    evbuffer_remove_cb_entry(bufferevent_get_input(w->bev), w->input_cb);
+    event_free(w->timer);
+    free(w);
+}
+
+static void conn_closed_cb(struct evhttp_connection *conn, void *arg)
+{
+    struct conn_watch *w = arg;
+    assert(w->conn == conn);
+    watch_free(w);
+}
+
+static void watch_start(struct conn_watch *w)
+{
+    w->reading = 1;
+    evtimer_add(w->timer, &w->s->deadline);
+}
+
+static void watch_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn_watch *w = arg;
+    (void)buf;
+    if (!w->reading && info->n_added > 0) {
+        if (w->conn != NULL)
+            watch_start(w);
+        else
+            w->reading = 1; /* adoption starts the deadline */
+    }
+}
+
+/* Just after evhttp made the connection around bev (evhttp_get_request runs the bevcb and then
+ * sets bev's callbacks with the connection as their argument, all before any read on it). */
+static void watch_adopt(struct conn_watch *w)
+{
+    bufferevent_event_cb eventcb = NULL;
+    void *conn = NULL;
+    bufferevent_getcb(w->bev, NULL, NULL, &eventcb, &conn);
+    if (eventcb == NULL || conn == NULL) {
+        watch_free(w); /* evhttp could not set the connection up and freed bev (pending) */
+        return;
+    }
+    assert(evhttp_connection_get_bufferevent(conn) == w->bev);
+    w->conn = conn;
+    evhttp_connection_set_closecb(w->conn, conn_closed_cb, w);
+    if (w->reading)
+        watch_start(w);
+}
+
+static void watch_fire(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn_watch *w = arg;
+    (void)fd;
+    (void)what;
+    if (w->conn == NULL) {
+        watch_adopt(w);
+        return;
+    }
+    assert(w->reading);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(w->conn, &addr, &port);
+    log_info("http: closing the connection from %s:%d: request not read whole within %d ms",
+             addr != NULL ? addr : "?", (int)port, w->s->deadline_ms);
+    /* frees its request too (never handed to a handler) and runs conn_closed_cb: w goes */
+    evhttp_connection_free(w->conn);
+}
+
+/* evhttp_set_bevcb: the bufferevent evhttp would make itself, watched. */
+static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
+{
+    struct http_server *s = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+    if (bev == NULL)
+        return NULL; /* evhttp tries itself; such a connection goes unwatched */
+    struct conn_watch *w = watch_new(s, bev);
+    if (w != NULL)
+        event_active(w->timer, EV_TIMEOUT, 1); /* adopt the connection once evhttp made it */
+    return bev;
+}
+
+static struct conn_watch *watch_of(struct http_server *s, struct evhttp_connection *conn)
+{
+    for (struct conn_watch *w = s->watches; w != NULL; w = w->next)
+        if (w->conn == conn)
+            return w;
+    return NULL;
+}
+
+/* The reply is sent; evhttp reads the connection's next request (or frees it) right after. */
+static void request_done_cb(struct evhttp_request *req, void *arg)
+{
+    struct http_server *s = arg;
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    if (conn == NULL)
+        return;
+    assert(watch_of(s, conn) == NULL);
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+    struct conn_watch *w = watch_new(s, bev);
+    if (w == NULL)
+        return; /* out of memory: this connection goes unwatched */
+    w->conn = conn;
+    evhttp_connection_set_closecb(conn, conn_closed_cb, w);
+    if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+        watch_start(w); /* a pipelined request is in already */
+}
+
+static void dispatch_cb(struct evhttp_request *req, void *arg)
+{
+    struct http_server *s = arg;
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    struct conn_watch *w = conn != NULL ? watch_of(s, conn) : NULL;
+    if (w != NULL)
+        watch_free(w); /* read whole: the handler may answer when it likes, and owns closecb */
+    evhttp_request_set_on_complete_cb(req, request_done_cb, s);
+    s->handler(req, s->handler_arg);
+}
+
+void http_server_set_handler(struct http_server *s,
+                             void (*handler)(struct evhttp_request *req, void *arg), void *arg)
+{
+    assert(s != NULL);
+    assert(handler != NULL);
+    s->handler = handler;
+    s->handler_arg = arg;
+    evhttp_set_gencb(s->http, dispatch_cb, s);
+    evhttp_set_bevcb(s->http, conn_new_cb, s);
+}
+
+void http_server_set_read_deadline_ms(struct http_server *s, int ms)
+{
+    assert(s != NULL);
+    assert(ms > 0);
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    const struct timeval *common = event_base_init_common_timeout(s->base, &tv);
+    s->deadline = common != NULL ? *common : tv;
+    s->deadline_ms = ms;
+}
+
+int http_server_watched(const struct http_server *s)
+{
+    assert(s != NULL);
+    return s->watched;
+}
+
+/* ---- the server ----------------------------------------------------------------------------- */
 
 struct http_server *http_server_new(struct event_base *base, const char *addr, int port, char *err,
                                     int err_len)
@@ -52,6 +268,7 @@ struct http_server *http_server_new(struct event_base *base, const char *addr, i
         return NULL;
     }
     s->base = base;
+    http_server_set_read_deadline_ms(s, HTTP_REQUEST_READ_DEADLINE_MS);
     s->http = evhttp_new(base);
     if (s->http == NULL) {
         snprintf(err, err_len, "evhttp_new failed");
@@ -101,7 +318,12 @@ void http_server_free(struct http_server *s)
     if (s->sig_int != NULL)
         event_free(s->sig_int);
     if (s->http != NULL)
-        evhttp_free(s->http);
+        evhttp_free(s->http); /* frees every connection: their watches go with them */
+    while (s->watches != NULL) {
+        /* only ones not adopted yet: evhttp has freed bev, but finalizes it in a later loop */
+        assert(s->watches->conn == NULL);
+        watch_free(s->watches);
+    }
     free(s);
 }
 

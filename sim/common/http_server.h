@@ -1,7 +1,8 @@
 /* The evhttp scaffold every shipsim server shares (mockplat, mockcarrier, syncd):
  * bind (127.0.0.1 unless told otherwise; port 0 picks a free one), read the real port back,
  * print "listening on ADDR:PORT" as the first stdout line, size limits on headers and bodies,
- * timeouts, SIGTERM/SIGINT to stop the loop cleanly, and small reply helpers. */
+ * timeouts, a read deadline per request, SIGTERM/SIGINT to stop the loop cleanly, and small reply
+ * helpers. */
 #ifndef SHIPSIM_HTTP_SERVER_H
 #define SHIPSIM_HTTP_SERVER_H
 
@@ -17,7 +18,19 @@ struct http_server;
 struct http_server *http_server_new(struct event_base *base, const char *addr, int port, char *err,
                                     int err_len);
 void http_server_free(struct http_server *s);
+/* For evhttp options. Register the handler with http_server_set_handler, not evhttp_set_gencb:
+ * the scaffold's dispatch is what ends a request's read deadline. */
 struct evhttp *http_server_evhttp(struct http_server *s);
+/* Serve every request, once read whole, with handler(req, arg); the reply may come later (a
+ * timer). From then on each request must arrive whole within HTTP_REQUEST_READ_DEADLINE_MS of its
+ * first byte, or its connection is closed (slowloris). Idle keep-alive time does not count. */
+void http_server_set_handler(struct http_server *s,
+                             void (*handler)(struct evhttp_request *req, void *arg), void *arg);
+/* Tests only: a shorter read deadline than HTTP_REQUEST_READ_DEADLINE_MS. */
+void http_server_set_read_deadline_ms(struct http_server *s, int ms);
+/* Open connections the deadline watches: those reading a request or idle between requests (not
+ * those whose request is with the handler). */
+int http_server_watched(const struct http_server *s);
 int http_server_port(const struct http_server *s);
 /* Print "listening on ADDR:PORT\n" to stdout and flush. */
 void http_server_announce(const struct http_server *s);

@@ -8,6 +8,7 @@
 #define HTTP_URL_BYTES_MAX 2048               /* one URL */
 #define HTTP_TIMEOUT_MS_DEFAULT 5000          /* client per-request timeout */
 #define HTTP_SERVER_TIMEOUT_S 10              /* evhttp read/write timeout */
+#define HTTP_REQUEST_READ_DEADLINE_MS 10000   /* server: a request read whole from its 1st byte */
 #define HTTP_CLIENT_CONNECTIONS_MAX 64        /* per http_client, per host */
 #define HTTP_CLIENT_PENDING_MAX 200000        /* queued requests per client */
 

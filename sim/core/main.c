@@ -177,7 +177,7 @@ static int run(struct core *c, const struct options *o)
     }
     event_priority_set(c->commit_ev, SYNCD_PRIORITIES - 1);
     store_on_dirty(c->store, dirty_cb, c);
-    evhttp_set_gencb(http_server_evhttp(srv), api_handle, c);
+    http_server_set_handler(srv, api_handle, c);
     /* resume every pending call of a previous life, and give every open order its next job */
     char dir[SYNCD_PATH_BYTES_MAX + 16];
     snprintf(dir, sizeof(dir), "%s", c->cfg->backup_dir);
