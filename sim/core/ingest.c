@@ -1,6 +1,7 @@
 /* Order ingest and the state machine's side effects. */
 #include "core/ingest.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,12 +66,13 @@ void ingest_waybill_ref(const struct order_row *o, char *out, int out_len)
     }
 }
 
-/* A push about a known order needs no fresh read when it only reports progress the core
- * already has or drives itself: payment is confirmed once (the read before shipping), and
- * shipped / picked up / delivered follow from our own ship call and the carrier's tracking.
- * Cancels, returns and a withdrawn cancel request are always read; list passes and
- * reconciliation still re-read orders whose status moved (BENCH.md: ~6 reads per order). */
-static int push_needs_no_read(struct core *c, int shop, const struct order_row *o,
+/* A push or list entry about a known order needs no fresh read when it only reports progress
+ * the core already has or drives itself: payment is confirmed once (the read before shipping),
+ * and shipped / picked up / delivered follow from our own ship call and the carrier's tracking
+ * (returns too: tracking.c). Cancels, returns and a withdrawn cancel request are always read.
+ * Without this every status change the carrier causes came back through the update-time list
+ * as a read: ~7.7 reads per order at 15 orders/s (BENCH.md). */
+static int hint_needs_no_read(struct core *c, int shop, const struct order_row *o,
                               const char *status_hint)
 {
     if (o->plat_rank > (int)PR_DELIVERED || o->hold_reason[0] != '\0') {
@@ -83,8 +85,35 @@ static int push_needs_no_read(struct core *c, int shop, const struct order_row *
         }
         return (int)r <= o->plat_rank || (o->state >= OS_PAID && o->state <= OS_DELIVERED);
     }
-    /* WeChat pushes carry no status here: past shipping no event can cancel the order. */
+    /* WeChat pushes and list entries carry no status: past shipping nothing can cancel. */
     return o->state >= OS_SHIPPED && o->state <= OS_DELIVERED;
+}
+
+static int hinted_rank(struct core *c, const char *order_id, struct order_mark *m)
+{
+    if (store_mark_get(c->store, order_id, m) < 0) {
+        core_fatal_store(c, "mark read");
+    }
+    return (m->flags & MARK_HINT_MASK) >> MARK_HINT_SHIFT;
+}
+
+/* Remember the status a Shopee push or list entry reported ahead of what we read, so that the
+ * read it triggers can be told stale when it answers less (stale_cache: "paid shown unpaid"). */
+static void note_hint(struct core *c, int shop, const struct order_row *o, const char *status_hint)
+{
+    if (c->cfg->shops[shop].flavor != FLAVOR_SHOPEE || status_hint == NULL) {
+        return;
+    }
+    enum plat_rank r = order_rank_shopee(status_hint);
+    struct order_mark m;
+    if (r == PR_UNKNOWN || (int)r <= o->plat_rank || (int)r <= hinted_rank(c, o->order_id, &m)) {
+        return;
+    }
+    static_assert(PR_RETURNED < 16, "a rank fits the mark's 4 hint bits");
+    m.flags = (m.flags & ~MARK_HINT_MASK) | ((int)r << MARK_HINT_SHIFT);
+    if (store_mark_put(c->store, &m) != 0) {
+        core_fatal_store(c, "mark");
+    }
 }
 
 void ingest_seen(struct core *c, int shop, const char *order_id, const char *status_hint,
@@ -122,10 +151,11 @@ void ingest_seen(struct core *c, int shop, const char *order_id, const char *sta
     if (status_hint != NULL && status_hint[0] != '\0' && strcmp(status_hint, o.plat_status) == 0) {
         return; /* nothing new */
     }
-    if (src == SRC_PUSH && push_needs_no_read(c, shop, &o, status_hint)) {
-        metrics_inc(c->metrics, "push_reads_skipped");
+    if (hint_needs_no_read(c, shop, &o, status_hint)) {
+        metrics_inc(c->metrics, src == SRC_PUSH ? "push_reads_skipped" : "list_reads_skipped");
         return;
     }
+    note_hint(c, shop, &o, status_hint);
     outbox_add(c, JOB_DETAIL, order_id, shop_name, "", 0, 1);
 }
 
@@ -222,23 +252,56 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
     (void)ingest_move(c, o, OS_CANCELLED);
 }
 
+/* A read that leaves the order undecided (not paid yet, a stale or unreadable answer) is made
+ * again later: the push or list entry that would bring the news may be lost. The wait grows
+ * with the order's age (poll interval .. INGEST_REREAD_MAX_S) so that orders never paid do not
+ * eat the shop's request budget. */
+static void reread_later(struct core *c, const struct order_row *o)
+{
+    int64_t wait_ms = (core_now_ms(c) - o->seen_ms) / INGEST_REREAD_AGE_DIV;
+    int64_t min_ms = (int64_t)c->cfg->poll_interval_s * 1000;
+    int64_t max_ms = (int64_t)INGEST_REREAD_MAX_S * 1000;
+    wait_ms = wait_ms < min_ms ? min_ms : wait_ms > max_ms ? max_ms : wait_ms;
+    outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "", wait_ms, 0);
+}
+
 void ingest_apply(struct core *c, int shop, const struct plat_order *po)
 {
     struct order_row o;
-    ingest_seen(c, shop, po->order_id, NULL, SRC_LIST);
-    if (store_order_get(c->store, po->order_id, &o) != 1) {
+    int found = store_order_get(c->store, po->order_id, &o);
+    if (found == 0) { /* not asked for by us: record it like any newly seen order */
+        ingest_seen(c, shop, po->order_id, NULL, SRC_LIST);
+        found = store_order_get(c->store, po->order_id, &o);
+    }
+    if (found != 1) {
         core_fatal_store(c, "order read");
     }
     if (po->rank == PR_UNKNOWN) {
         core_evidence(c, EVK_MALFORMED_BODY, o.order_id, "a known order status", po->status,
                       "detail");
+        reread_later(c, &o);
         return;
     }
     if (po->update_s < o.plat_update_s || order_rank_stale(o.plat_rank, po->rank)) {
         core_evidence(c, EVK_STALE_READ, o.order_id, o.plat_status, po->status,
                       "update_time %lld < known %lld", (long long)po->update_s,
                       (long long)o.plat_update_s);
+        reread_later(c, &o);
         return;
+    }
+    struct order_mark m;
+    int hinted = hinted_rank(c, o.order_id, &m);
+    if (hinted != 0 && order_rank_stale((enum plat_rank)hinted, po->rank)) {
+        core_evidence(c, EVK_STALE_READ, o.order_id, "the status a push or list reported",
+                      po->status, "read rank %d < reported %d", (int)po->rank, hinted);
+        reread_later(c, &o);
+        return;
+    }
+    if (hinted != 0) {
+        m.flags &= ~MARK_HINT_MASK;
+        if (store_mark_put(c->store, &m) != 0) {
+            core_fatal_store(c, "mark");
+        }
     }
     lost_on_detail(c, shop, &o, po);
     o.plat_rank = po->rank;
@@ -253,6 +316,11 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
     ingest_save(c, &o);
     stock_on_lines(c, &o, po->create_s);
     switch (po->rank) {
+    case PR_UNPAID:
+        if (o.state == OS_NEW) {
+            reread_later(c, &o);
+        }
+        break;
     case PR_PAID: on_paid(c, &o, po); break;
     case PR_CANCELLING: on_cancel(c, &o, 0); break;
     case PR_CANCELLED: on_cancel(c, &o, 1); break;
@@ -280,17 +348,19 @@ static void detail_done(struct core *c, int shop, const struct plat_order *order
     outbox_release(c);
     for (int i = 0; i < b->n; i++) {
         const struct job_row *j = &b->jobs[i];
+        struct plat_order po;
         int found = 0;
         for (int k = 0; k < n && !found; k++) {
             if (strcmp(orders[k].order_id, j->order_id) == 0) {
-                struct plat_order po = orders[k];
+                po = orders[k];
                 po.asked_ms = b->asked_ms;
-                ingest_apply(c, shop, &po);
                 found = 1;
             }
         }
         if (found) {
+            /* done first, so that what the answer queues (a later read) is a new job */
             outbox_done(c, j);
+            ingest_apply(c, shop, &po);
         } else {
             struct call_outcome miss;
             if (o->result == CALL_OK) {

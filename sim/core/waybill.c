@@ -354,6 +354,15 @@ void waybill_run(struct core *c, const struct job_row *j)
         if (found == 1 && o.state == OS_CANCELLED && w->searching) {
             ingest_waybill_ref(&o, w->ref, sizeof(w->ref));
             queue_cancel(c, w->carrier, w->ref, "", o.order_id);
+        } else if (found == 1 && w->searching && o.state < OS_SHIPPED &&
+                   strcmp(o.hold_reason, INGEST_HOLD_IN_CANCEL) == 0) {
+            /* ... and while the buyer's cancel request is open nobody knows yet whether that
+             * waybill is to be cancelled or used: ask again when the request has ended */
+            struct call_outcome wait;
+            outcome_set(&wait, CALL_RETRY, -1, "a cancel request is open");
+            outbox_retry(c, &w->job, &wait, NULL, 0);
+            finish(c, w, 0);
+            return;
         }
         finish(c, w, 1);
         return;

@@ -223,7 +223,14 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
         rc->drain_deadline_ms =
             wall + (int64_t)simclock_wall_ms(&rc->clock, rc->sc.drain_s * 1000.0);
     }
-    if (rc->phase == PHASE_DRAIN && (wall >= rc->drain_deadline_ms || drained(rc))) {
+    if (rc->phase == PHASE_DRAIN && !drained(rc)) {
+        rc->drained_since_ms = 0;
+    } else if (rc->phase == PHASE_DRAIN && rc->drained_since_ms == 0) {
+        rc->drained_since_ms = wall;
+    }
+    if (rc->phase == PHASE_DRAIN &&
+        (wall >= rc->drain_deadline_ms ||
+         (rc->drained_since_ms > 0 && wall - rc->drained_since_ms >= RUN_DRAIN_QUIET_MS))) {
         rc->phase = PHASE_DONE;
         rc->end_sim_ms = simclock_now_ms(&rc->clock);
         event_base_loopbreak(rc->base);

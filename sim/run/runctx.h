@@ -22,6 +22,9 @@
 #define RUN_CONTROL_MS 50              /* wall ms between signal and phase checks */
 #define RUN_COLLECT_TIMEOUT_MS 60000   /* one truth/state download */
 #define RUN_LOAD_ANSWER_GRACE_MS 15000 /* after the load: wait for its last answers */
+#define RUN_DRAIN_QUIET_MS 6000        /* a drain ends early after this long drained: more
+                                       * than a SUT's call timeout (syncd: 5 s), so a call left
+                                       * hanging (a timeout fault) has failed and been followed up */
 
 enum run_phase { PHASE_LOAD = 0, PHASE_DRAIN, PHASE_DONE };
 
@@ -74,6 +77,7 @@ struct run_ctx {
     enum run_phase phase;
     int64_t load_end_wall_ms;  /* monotonic wall ms when the load was sent */
     int64_t drain_deadline_ms; /* monotonic wall ms */
+    int64_t drained_since_ms;  /* monotonic wall ms the drain was first seen complete, 0 not */
     int64_t end_sim_ms;        /* sim time the loop ended */
     char *crash_lines[RUN_CRASH_LINES_MAX];
     int crash_line_count;
