@@ -7,6 +7,7 @@
 #include "core/core.h"
 
 #define API_DUMP_BYTES_MAX (256 * 1024 * 1024)
+#define API_DUMP_TIMEOUT_S 120 /* a dump's connection: tens of MB to a busy reader */
 
 struct evhttp_request;
 
