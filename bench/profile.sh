@@ -4,11 +4,12 @@
 #                                   generator's HTTP path) against one mockplat, marginal
 #                                   (a 2 s and a 6 s run; start-up cancels out)
 #   bash bench/profile.sh syncd    syncd under shipsim run (one pipeline step at 15 orders/s)
-# Output in results/bench/profile/. Uses SHIPSIM_BIN (default bin/). Bounded: each run is timed.
+# Output in results/bench/profile/ (PROFILE_OUT elsewhere). Uses SHIPSIM_BIN (default bin/).
+# Bounded: each run is timed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${SHIPSIM_BIN:-$PWD/bin}"
-OUT="$PWD/results/bench/profile"
+OUT="${PROFILE_OUT:-$PWD/results/bench/profile}"
 mkdir -p "$OUT"
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}'; }
 

@@ -2,6 +2,8 @@
  * curl's docs/examples/hiperfifo.c (CURLMOPT_SOCKETFUNCTION + CURLMOPT_TIMERFUNCTION +
  * curl_multi_socket_action). Connections are kept alive and reused; at most max_connections run at
  * once per client and further requests queue (bounded by HTTP_CLIENT_PENDING_MAX). Nothing blocks.
+ * No proxy is used, whatever http_proxy / no_proxy say: the targets are a run's own processes on
+ * 127.0.0.1 (and libcurl would read those variables on every transfer).
  *
  * The completion callback runs on the event loop exactly once per accepted request, with the
  * status (0 when no HTTP answer came: timeout, reset, refused; see error), the body and the wall
