@@ -221,6 +221,16 @@ static int carrier_line(struct records *r, const cJSON *o, const char *line)
         x->first_event_ms = REC_NONE;
         if (cJSON_IsArray(events) && cJSON_GetArraySize(events) > 0)
             x->first_event_ms = get_ms(cJSON_GetArrayItem(events, 0), "sim_ms");
+        x->signed_ms = REC_NONE;
+        const cJSON *ev;
+        cJSON_ArrayForEach(ev, events)
+        {
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(ev, "state");
+            if (cJSON_IsNumber(st) && st->valueint == REC_PARCEL_SIGNED) {
+                x->signed_ms = get_ms(ev, "sim_ms");
+                break;
+            }
+        }
         x->contexts = get_contexts(events, &x->context_count);
     }
     (void)line;

@@ -18,6 +18,7 @@
 #define REC_KIND_BYTES_MAX 32
 #define REC_WAYBILLS_PER_ORDER_MAX 8
 #define REC_HISTORY_MAX 24
+#define REC_PARCEL_SIGNED 3              /* mockcarrier's parcel state for a signed delivery */
 #define REC_LINE_BYTES_MAX (1024 * 1024) /* one JSON line */
 #define REC_ROWS_MAX 5000000L            /* rows of one table */
 
@@ -49,6 +50,7 @@ struct rec_parcel { /* mockcarrier truth */
     char waybill[WAYBILL_BYTES_MAX];
     char order_ref[ORDER_ID_BYTES_MAX];
     int64_t first_event_ms; /* REC_NONE without events */
+    int64_t signed_ms;      /* the first signed (state 3) event, REC_NONE without one */
     char **contexts;        /* the true events' context texts, malloc'd */
     int context_count;
 };

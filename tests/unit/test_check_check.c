@@ -272,6 +272,23 @@ static void test_violations_file(void **state)
     records_free(r);
 }
 
+/* A core following tracking learns of a signature before the platform shows "delivered": that
+ * step is no phantom; a "delivered" with no signature anywhere is (check-carrier-first/). */
+static void test_delivered_from_carrier_first(void **state)
+{
+    (void)state;
+    const char *root = getenv("SHIPSIM_ROOT");
+    snprintf(dir, sizeof(dir), "%s/tests/fixtures/check-carrier-first", root ? root : ".");
+    struct records *r = load(1);
+    assert_true(records_parcel(r, "SF3100000010012")->signed_ms == 5000000);
+    assert_true(records_parcel(r, "SF3100000010020")->signed_ms == REC_NONE);
+    struct check_input in;
+    struct check *c = run(r, &in);
+    assert_true(fig(c, "forged_accepted") == 1);
+    check_free(c);
+    records_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup(test_external_unavailable, setup),
         cmocka_unit_test_setup(test_thresholds, setup),
         cmocka_unit_test_setup(test_violations_file, setup),
+        cmocka_unit_test_setup(test_delivered_from_carrier_first, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
