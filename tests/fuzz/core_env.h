@@ -22,6 +22,7 @@
 #include "core/order.h"
 #include "core/plat.h"
 #include "core/tracking.h"
+#include "core/utf8.h"
 
 #define ENV_EPOCH_MS 1795000000000LL /* sim time at the start of each input (seeds use it) */
 #define ENV_PUSH_BASE "http://127.0.0.1:9100"
@@ -194,8 +195,9 @@ struct env_snapshot {
 
 static inline int env_count_event(int64_t sim_ms, int state, const char *context, void *arg)
 {
-    (void)sim_ms, (void)context;
+    (void)sim_ms;
     assert(tracking_state_known(state)); /* only clean events are stored */
+    assert(text_check(context) == TEXT_OK);
     (*(int *)arg)++;
     return 0;
 }
