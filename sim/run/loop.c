@@ -230,11 +230,27 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
     }
     if (rc->phase == PHASE_DRAIN &&
         (wall >= rc->drain_deadline_ms ||
-         (rc->drained_since_ms > 0 && wall - rc->drained_since_ms >= RUN_DRAIN_QUIET_MS))) {
+         (rc->drained_since_ms > 0 && wall - rc->drained_since_ms >= rc->drain_quiet_ms))) {
         rc->phase = PHASE_DONE;
         rc->end_sim_ms = simclock_now_ms(&rc->clock);
         event_base_loopbreak(rc->base);
     }
+}
+
+/* Wall ms the drain must stay complete before it ends early: long enough that no call a fault
+ * holds at a mock (a timeout, a slow answer) is still open when the truth is taken. */
+static int64_t drain_quiet_ms(const struct scenario *sc)
+{
+    double quiet = RUN_DRAIN_QUIET_MS;
+    for (int i = 0; i < sc->fault_count; i++) {
+        const struct fault_rule *f = &sc->faults[i];
+        if (f->kind == FAULT_TIMEOUT && quiet < RUN_DRAIN_QUIET_HANG_MS)
+            quiet = RUN_DRAIN_QUIET_HANG_MS;
+        double slow = (f->delay_ms_max > f->delay_ms ? f->delay_ms_max : f->delay_ms) + 1000.0;
+        if (f->kind == FAULT_LATENCY && quiet < slow)
+            quiet = slow;
+    }
+    return (int64_t)quiet;
 }
 
 static double cfg_duration(const struct run_ctx *rc)
@@ -247,6 +263,7 @@ static double cfg_duration(const struct run_ctx *rc)
 static int loop_setup(struct run_ctx *rc)
 {
     char err[ERR_BYTES_MAX], url[64];
+    rc->drain_quiet_ms = drain_quiet_ms(&rc->sc);
     rc->base = event_base_new();
     if (rc->base == NULL) {
         run_fail(rc, "cannot create the event loop");

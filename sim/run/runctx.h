@@ -22,9 +22,11 @@
 #define RUN_CONTROL_MS 50              /* wall ms between signal and phase checks */
 #define RUN_COLLECT_TIMEOUT_MS 60000   /* one truth/state download */
 #define RUN_LOAD_ANSWER_GRACE_MS 15000 /* after the load: wait for its last answers */
-#define RUN_DRAIN_QUIET_MS 6000        /* a drain ends early after this long drained: more
-                                       * than a SUT's call timeout (syncd: 5 s), so a call left
-                                       * hanging (a timeout fault) has failed and been followed up */
+#define RUN_DRAIN_QUIET_MS 1000        /* a drain ends early after this long drained */
+#define RUN_DRAIN_QUIET_HANG_MS                                                                    \
+    6000 /* ... with a timeout fault: more than a SUT's call timeout                               \
+          * (syncd: 5 s), so a call the mock left hanging has failed                               \
+          * and been followed up (its create cancelled) */
 
 enum run_phase { PHASE_LOAD = 0, PHASE_DRAIN, PHASE_DONE };
 
@@ -78,6 +80,7 @@ struct run_ctx {
     int64_t load_end_wall_ms;  /* monotonic wall ms when the load was sent */
     int64_t drain_deadline_ms; /* monotonic wall ms */
     int64_t drained_since_ms;  /* monotonic wall ms the drain was first seen complete, 0 not */
+    int64_t drain_quiet_ms;    /* how long drained must last to end the drain early */
     int64_t end_sim_ms;        /* sim time the loop ended */
     char *crash_lines[RUN_CRASH_LINES_MAX];
     int crash_line_count;
