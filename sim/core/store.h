@@ -186,7 +186,7 @@ int store_events_each(struct store *s, const char *order_id, store_event_cb cb, 
  * row. get: 1 found, 0 not (out zeroed with the id), -1 error. */
 #define MARK_STOCK_DEDUCTED 1 /* its paid units were taken from on hand */
 #define MARK_LINES_RESERVED 2 /* its units are counted in its shop's listing reserve */
-#define MARK_HINT_SHIFT 8      /* bits 8-11: the highest status rank a push or list entry */
+#define MARK_HINT_SHIFT 8     /* bits 8-11: the highest status rank a push or list entry */
 #define MARK_HINT_MASK (0xF << MARK_HINT_SHIFT) /* reported before a read confirmed it */
 struct order_mark {
     char order_id[ORDER_ID_BYTES_MAX];
