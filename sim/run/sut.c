@@ -245,8 +245,9 @@ static void announce_external(const struct run_ctx *rc)
     for (int i = 0; i < rc->sc.carrier_count; i++) {
         struct carrier_instance ci;
         if (scenario_carrier(&rc->sc, i, &ci) == 0)
-            fprintf(stderr, "  carrier    %-5s http://127.0.0.1:%d/%s/std/service partnerID %s "
-                            "checkword %s\n",
+            fprintf(stderr,
+                    "  carrier    %-5s http://127.0.0.1:%d/%s/std/service partnerID %s "
+                    "checkword %s\n",
                     ci.code, carrier, ci.code, ci.partner_id, ci.checkword);
     }
     struct tracking_account ta;
