@@ -204,6 +204,40 @@ static void queue_next(struct core *c, const struct order_row *o)
     }
 }
 
+/* A read that leaves the order undecided (not paid yet, a stale or unreadable answer, a cancel
+ * request open) is made again later: the push or list entry that would bring the news may be
+ * lost. The wait grows with the order's age (poll interval .. INGEST_REREAD_MAX_S) so that orders
+ * never paid do not eat the shop's request budget. A job of its own kind, so that a push asking
+ * for a read now is not held back by it (the detail job is unique per order). */
+static void reread_later(struct core *c, const struct order_row *o, const char *why)
+{
+    int64_t wait_ms = (core_now_ms(c) - o->seen_ms) / INGEST_REREAD_AGE_DIV;
+    int64_t min_ms = (int64_t)c->cfg->poll_interval_s * 1000;
+    int64_t max_ms = (int64_t)INGEST_REREAD_MAX_S * 1000;
+    wait_ms = wait_ms < min_ms ? min_ms : wait_ms > max_ms ? max_ms : wait_ms;
+    outbox_add(c, JOB_REREAD, o->order_id, o->shop, why, wait_ms, 0);
+}
+
+void ingest_reread_run(struct core *c, const struct job_row *j)
+{
+    struct order_row o;
+    int found = store_order_get(c->store, j->order_id, &o);
+    if (found < 0) {
+        core_fatal_store(c, "order read");
+    }
+    /* moved on since (paid, shipped, cancelled, the cancel request ended): nothing to read */
+    int still = found == 1 && !order_state_terminal(o.state) &&
+                (strcmp(j->arg, INGEST_REREAD_UNPAID) == 0 ? o.state == OS_NEW
+                 : strcmp(j->arg, INGEST_REREAD_IN_CANCEL) == 0
+                     ? strcmp(o.hold_reason, INGEST_HOLD_IN_CANCEL) == 0
+                     : o.state < OS_SHIPPED);
+    if (still) {
+        outbox_add(c, JOB_DETAIL, o.order_id, o.shop, "", 0, 0);
+    }
+    outbox_done(c, j);
+    outbox_release(c);
+}
+
 static void on_paid(struct core *c, struct order_row *o, const struct plat_order *po)
 {
     if (o->state == OS_NEW) {
@@ -239,7 +273,7 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
         snprintf(o->hold_reason, sizeof(o->hold_reason), "%s", INGEST_HOLD_IN_CANCEL);
         ingest_save(c, o);
         /* look again later to learn how the request ends */
-        outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "", c->cfg->poll_interval_s * 1000, 0);
+        reread_later(c, o, INGEST_REREAD_IN_CANCEL);
         return;
     }
     if (o->waybill[0] != '\0') {
@@ -250,19 +284,6 @@ static void on_cancel(struct core *c, struct order_row *o, int final)
     }
     stock_on_cancel(c, o); /* deducted units come back, reserved ones are freed */
     (void)ingest_move(c, o, OS_CANCELLED);
-}
-
-/* A read that leaves the order undecided (not paid yet, a stale or unreadable answer) is made
- * again later: the push or list entry that would bring the news may be lost. The wait grows
- * with the order's age (poll interval .. INGEST_REREAD_MAX_S) so that orders never paid do not
- * eat the shop's request budget. */
-static void reread_later(struct core *c, const struct order_row *o)
-{
-    int64_t wait_ms = (core_now_ms(c) - o->seen_ms) / INGEST_REREAD_AGE_DIV;
-    int64_t min_ms = (int64_t)c->cfg->poll_interval_s * 1000;
-    int64_t max_ms = (int64_t)INGEST_REREAD_MAX_S * 1000;
-    wait_ms = wait_ms < min_ms ? min_ms : wait_ms > max_ms ? max_ms : wait_ms;
-    outbox_add(c, JOB_DETAIL, o->order_id, o->shop, "", wait_ms, 0);
 }
 
 void ingest_apply(struct core *c, int shop, const struct plat_order *po)
@@ -279,14 +300,14 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
     if (po->rank == PR_UNKNOWN) {
         core_evidence(c, EVK_MALFORMED_BODY, o.order_id, "a known order status", po->status,
                       "detail");
-        reread_later(c, &o);
+        reread_later(c, &o, INGEST_REREAD_BAD);
         return;
     }
     if (po->update_s < o.plat_update_s || order_rank_stale(o.plat_rank, po->rank)) {
         core_evidence(c, EVK_STALE_READ, o.order_id, o.plat_status, po->status,
                       "update_time %lld < known %lld", (long long)po->update_s,
                       (long long)o.plat_update_s);
-        reread_later(c, &o);
+        reread_later(c, &o, INGEST_REREAD_BAD);
         return;
     }
     struct order_mark m;
@@ -294,7 +315,7 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
     if (hinted != 0 && order_rank_stale((enum plat_rank)hinted, po->rank)) {
         core_evidence(c, EVK_STALE_READ, o.order_id, "the status a push or list reported",
                       po->status, "read rank %d < reported %d", (int)po->rank, hinted);
-        reread_later(c, &o);
+        reread_later(c, &o, INGEST_REREAD_BAD);
         return;
     }
     if (hinted != 0) {
@@ -318,7 +339,7 @@ void ingest_apply(struct core *c, int shop, const struct plat_order *po)
     switch (po->rank) {
     case PR_UNPAID:
         if (o.state == OS_NEW) {
-            reread_later(c, &o);
+            reread_later(c, &o, INGEST_REREAD_UNPAID);
         }
         break;
     case PR_PAID: on_paid(c, &o, po); break;

@@ -14,6 +14,9 @@ enum ingest_source { SRC_LIST = 0, SRC_PUSH, SRC_RECONCILE };
 #define INGEST_HOLD_BUYER_BURST "buyer_burst"
 #define INGEST_REREAD_AGE_DIV 4        /* an undecided order is read again after age/4 */
 #define INGEST_REREAD_MAX_S (6 * 3600) /* ... but at least every 6 sim-hours */
+#define INGEST_REREAD_UNPAID "unpaid"  /* JOB_REREAD args: why the read is made again */
+#define INGEST_REREAD_IN_CANCEL "in_cancel"
+#define INGEST_REREAD_BAD "bad_read" /* stale or unreadable */
 
 /* An order id was seen (status_hint: the platform status the source gave, or NULL). Unknown
  * orders are stored as new and a detail read is queued; known open ones get a detail read when

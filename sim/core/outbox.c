@@ -191,6 +191,8 @@ static void dispatch(struct core *c, struct job_row *due, int n, int i, char *us
         waybill_switch_run(c, j);
     } else if (strcmp(j->kind, JOB_RESHIP) == 0) {
         ship_reship_run(c, j);
+    } else if (strcmp(j->kind, JOB_REREAD) == 0) {
+        ingest_reread_run(c, j);
     } else {
         log_warn("outbox: unknown job kind %s", j->kind);
         outbox_done(c, j);

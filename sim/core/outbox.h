@@ -15,6 +15,7 @@
 #define JOB_CANCEL "cancel"   /* cancel a waybill at its carrier (arg: carrier|ref|waybill|order) */
 #define JOB_SWITCH "switch"   /* stall 4 h: cancel the waybill (arg) at its carrier (shop) first */
 #define JOB_RESHIP "reship"   /* tell the platform the shipped order's new waybill */
+#define JOB_REREAD "reread"   /* a later detail read, unless the order moved on (arg: why) */
 
 #define OUTBOX_INFLIGHT_MAX 256
 #define OUTBOX_DUE_BATCH_MAX 256
@@ -49,5 +50,7 @@ void ship_run(struct core *c, const struct job_row *j);
  * carrier through the allocator (validated as any other), then the platform is updated. */
 void waybill_switch_run(struct core *c, const struct job_row *j);
 void ship_reship_run(struct core *c, const struct job_row *j);
+/* A JOB_REREAD came due (ingest.c): queue the detail read when the order still needs it. */
+void ingest_reread_run(struct core *c, const struct job_row *j);
 
 #endif

@@ -3,6 +3,7 @@
  * handler, read by a 50 ms control timer) or a failure of the runner's own breaks the loop; the
  * caller then stops every child. */
 #include <event2/event.h>
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ static void restart_cb(evutil_socket_t fd, short what, void *arg)
     const struct crash_event *ce = &rc->sc.crashes[ca->index];
     struct proc *p = *crash_target(rc, ce->process);
     char err[PROC_TAIL_BYTES_MAX + 512];
+    assert(rc->restarts_pending > 0);
+    rc->restarts_pending--;
     /* Blocking by design: a restart takes tens of ms and the generator counts any lateness. */
     if (proc_restart(p, err, sizeof(err)) != 0) {
         run_fail(rc, "restart after crash: %s", err);
@@ -57,6 +60,7 @@ static void crash_cb(evutil_socket_t fd, short what, void *arg)
         return; /* syncd under --sut external: nothing of ours to kill */
     int pid = (int)proc_pid(p);
     proc_kill9(p);
+    rc->restarts_pending++; /* the drain may not end (and collect) while it is down */
     char line[512];
     snprintf(line, sizeof(line),
              "{\"sim_ms\":%lld,\"kind\":\"crash\",\"side\":\"runner\",\"rule\":-1,"
@@ -223,13 +227,13 @@ static void control_cb(evutil_socket_t fd, short what, void *arg)
         rc->drain_deadline_ms =
             wall + (int64_t)simclock_wall_ms(&rc->clock, rc->sc.drain_s * 1000.0);
     }
-    if (rc->phase == PHASE_DRAIN && !drained(rc)) {
+    if (rc->phase == PHASE_DRAIN && (!drained(rc) || rc->restarts_pending > 0)) {
         rc->drained_since_ms = 0;
     } else if (rc->phase == PHASE_DRAIN && rc->drained_since_ms == 0) {
         rc->drained_since_ms = wall;
     }
     if (rc->phase == PHASE_DRAIN &&
-        (wall >= rc->drain_deadline_ms ||
+        ((wall >= rc->drain_deadline_ms && rc->restarts_pending == 0) ||
          (rc->drained_since_ms > 0 && wall - rc->drained_since_ms >= rc->drain_quiet_ms))) {
         rc->phase = PHASE_DONE;
         rc->end_sim_ms = simclock_now_ms(&rc->clock);

@@ -81,6 +81,7 @@ struct run_ctx {
     int64_t drain_deadline_ms; /* monotonic wall ms */
     int64_t drained_since_ms;  /* monotonic wall ms the drain was first seen complete, 0 not */
     int64_t drain_quiet_ms;    /* how long drained must last to end the drain early */
+    int restarts_pending;      /* processes killed by a crash and not restarted yet */
     int64_t end_sim_ms;        /* sim time the loop ended */
     char *crash_lines[RUN_CRASH_LINES_MAX];
     int crash_line_count;
