@@ -2,6 +2,7 @@
 #include "core/api.h"
 
 #include <cjson/cJSON.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,8 +221,13 @@ static void reply_dump(struct evhttp_request *req, char *text, size_t len)
         http_reply_json(req, 500, "{\"error\":\"dump_failed\",\"message\":\"store read failed\"}");
         return;
     }
-    /* the server's 10 s read/write timeout cut a 14.5 MB state dump after 1.2 MB (monthly) */
-    evhttp_connection_set_timeout(evhttp_request_get_connection(req), API_DUMP_TIMEOUT_S);
+    /* the server's 10 s read/write timeout cut a 14.5 MB state dump after 1.2 MB (monthly); and
+     * libevent writes 16 KiB per loop turn, which a busy loop made 130 KB/s (an 8 MB dump timed
+     * out the runner's 60 s at time scale 720) */
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    evhttp_connection_set_timeout(evcon, API_DUMP_TIMEOUT_S);
+    (void)bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(evcon),
+                                           API_DUMP_WRITE_BYTES);
     http_reply(req, 200, "application/x-ndjson", text, len);
     free(text);
 }

@@ -7,7 +7,8 @@
 #include "core/core.h"
 
 #define API_DUMP_BYTES_MAX (256 * 1024 * 1024)
-#define API_DUMP_TIMEOUT_S 120 /* a dump's connection: tens of MB to a busy reader */
+#define API_DUMP_TIMEOUT_S 120             /* a dump's connection: tens of MB to a busy reader */
+#define API_DUMP_WRITE_BYTES (1024 * 1024) /* per loop turn (libevent's default: 16 KiB) */
 
 struct evhttp_request;
 
