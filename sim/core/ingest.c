@@ -225,12 +225,13 @@ void ingest_reread_run(struct core *c, const struct job_row *j)
     if (found < 0) {
         core_fatal_store(c, "order read");
     }
-    /* moved on since (paid, shipped, cancelled, the cancel request ended): nothing to read */
+    /* moved on since (paid, shipped, cancelled, the cancel request ended): nothing to read.
+     * Any undecided order is read, whatever the job was queued for: a second reason while one
+     * job waits does not make a second job. */
+    int in_cancel = strcmp(o.hold_reason, INGEST_HOLD_IN_CANCEL) == 0;
     int still = found == 1 && !order_state_terminal(o.state) &&
-                (strcmp(j->arg, INGEST_REREAD_UNPAID) == 0 ? o.state == OS_NEW
-                 : strcmp(j->arg, INGEST_REREAD_IN_CANCEL) == 0
-                     ? strcmp(o.hold_reason, INGEST_HOLD_IN_CANCEL) == 0
-                     : o.state < OS_SHIPPED);
+                (o.state == OS_NEW || in_cancel ||
+                 (strcmp(j->arg, INGEST_REREAD_BAD) == 0 && o.state < OS_SHIPPED));
     if (still) {
         outbox_add(c, JOB_DETAIL, o.order_id, o.shop, "", 0, 0);
     }
