@@ -121,6 +121,12 @@ static int tx_ensure(struct store *s)
     return 0;
 }
 
+/* The cached statement for a write, inside the group-commit transaction; NULL on failure. */
+static sqlite3_stmt *write_stmt(struct store *s, const char *sql)
+{
+    return tx_ensure(s) == 0 ? stmt(s, sql) : NULL;
+}
+
 /* Run a write statement to completion. */
 static int step_write(struct store *s, sqlite3_stmt *st)
 {
@@ -277,10 +283,7 @@ int store_order_put(struct store *s, const struct order_row *o)
                               " (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
     assert(o->order_id[0] != '\0');
     assert(o->state >= 0);
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -308,10 +311,7 @@ int store_order_put(struct store *s, const struct order_row *o)
 int store_history_add(struct store *s, const char *order_id, int state, int64_t sim_ms)
 {
     static const char sql[] = "INSERT INTO history(order_id, state, sim_ms) VALUES (?1,?2,?3)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -442,10 +442,7 @@ int store_waybill_bind(struct store *s, const char *carrier, const char *waybill
     if (found != 0) {
         return found < 0 ? -1 : strcmp(owner, order_id) == 0 ? 0 : 1;
     }
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -459,10 +456,7 @@ int store_waybill_bind(struct store *s, const char *carrier, const char *waybill
 int store_waybill_set_status(struct store *s, const char *waybill, int status)
 {
     static const char sql[] = "UPDATE waybills SET status = ?2 WHERE waybill = ?1";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -476,10 +470,7 @@ int store_waybill_reject(struct store *s, const char *carrier, const char *waybi
 {
     static const char sql[] = "INSERT OR IGNORE INTO waybill_rejects(order_id, carrier, waybill,"
                               " sim_ms) VALUES (?1,?2,?3,?4)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -528,10 +519,7 @@ int store_job_add(struct store *s, const char *kind, const char *order_id, const
         " rerun, last_error) VALUES (?1,?2,?3,?4,0,?5,?5,0,'')";
     static const char sql_rerun[] = "UPDATE jobs SET rerun = 1 WHERE kind = ?1 AND order_id = ?2";
     assert(kind[0] != '\0');
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql_ins);
+    sqlite3_stmt *st = write_stmt(s, sql_ins);
     if (st == NULL) {
         return -1;
     }
@@ -594,10 +582,7 @@ int store_job_done(struct store *s, int64_t id, int64_t now_ms)
     static const char sql_rearm[] = "UPDATE jobs SET rerun = 0, attempts = 0, next_ms = ?2"
                                     " WHERE id = ?1 AND rerun = 1";
     static const char sql_del[] = "DELETE FROM jobs WHERE id = ?1 AND rerun = 0";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql_rearm);
+    sqlite3_stmt *st = write_stmt(s, sql_rearm);
     if (st == NULL) {
         return -1;
     }
@@ -622,10 +607,7 @@ int store_job_retry(struct store *s, int64_t id, int64_t next_ms, const char *er
 {
     static const char sql[] = "UPDATE jobs SET attempts = attempts + 1, next_ms = ?2,"
                               " last_error = ?3, arg = coalesce(?4, arg) WHERE id = ?1";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -658,10 +640,7 @@ int64_t store_jobs_pending(struct store *s)
 int store_job_lease(struct store *s, int64_t id, int64_t until_ms)
 {
     static const char sql[] = "UPDATE jobs SET next_ms = ?2 WHERE id = ?1";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -673,10 +652,7 @@ int store_job_lease(struct store *s, int64_t id, int64_t until_ms)
 int64_t store_jobs_resume(struct store *s, int64_t now_ms)
 {
     static const char sql[] = "UPDATE jobs SET next_ms = ?1 WHERE next_ms > ?1";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -707,10 +683,7 @@ int store_evidence_add(struct store *s, const struct evidence_row *e)
 {
     static const char sql[] = "INSERT INTO evidence(sim_ms, kind, order_id, expected, seen,"
                               " detail) VALUES (?1,?2,?3,?4,?5,?6)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -775,10 +748,7 @@ int store_evidence_counts(struct store *s, int (*cb)(const char *kind, int64_t n
 int store_push_seen(struct store *s, const char *digest, int64_t sim_ms)
 {
     static const char sql[] = "INSERT OR IGNORE INTO pushes(digest, sim_ms) VALUES (?1, ?2)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -809,10 +779,7 @@ int store_kv_get(struct store *s, const char *key, char *out, int out_len)
 int store_kv_set(struct store *s, const char *key, const char *value)
 {
     static const char sql[] = "INSERT OR REPLACE INTO kv(key, value) VALUES (?1, ?2)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -852,10 +819,7 @@ int store_stock_put(struct store *s, const struct stock_row *r)
 {
     static const char sql[] = "INSERT OR REPLACE INTO stock(sku, on_hand, safety, frozen, sold)"
                               " VALUES (?1,?2,?3,?4,?5)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -923,10 +887,7 @@ int store_parcel_put(struct store *s, const struct parcel_row *p)
 {
     static const char sql[] = "INSERT OR REPLACE INTO parcels(" PARCEL_COLS ") VALUES"
                               " (?1,?2,?3,?4,?5,?6,?7,?8)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -966,10 +927,7 @@ int store_event_add(struct store *s, const char *waybill, int64_t sim_ms, int st
 {
     static const char sql[] = "INSERT OR IGNORE INTO events(waybill, sim_ms, state, context)"
                               " VALUES (?1,?2,?3,?4)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -1069,10 +1027,7 @@ int store_mark_put(struct store *s, const struct order_mark *m)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO order_marks(" MARK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -1166,10 +1121,7 @@ int store_listing_put(struct store *s, const struct listing_row *r)
 {
     static const char sql[] = "INSERT OR REPLACE INTO listings(shop, sku, reserved, set_value,"
                               " set_reserved, set_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
@@ -1186,10 +1138,7 @@ int store_push_time_add(struct store *s, const char *order_id, int64_t update_s)
 {
     static const char sql[] =
         "INSERT OR IGNORE INTO push_times(order_id, update_s) VALUES (?1, ?2)";
-    if (tx_ensure(s) != 0) {
-        return -1;
-    }
-    sqlite3_stmt *st = stmt(s, sql);
+    sqlite3_stmt *st = write_stmt(s, sql);
     if (st == NULL) {
         return -1;
     }
