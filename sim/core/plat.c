@@ -129,8 +129,11 @@ void plat_detail(struct core *c, int shop, const char *const *ids, int n, plat_d
     }
 }
 
-void plat_ship(struct core *c, int shop, const char *order_id, const char *carrier,
-               const char *waybill, const char *lines, plat_ship_cb cb, void *arg)
+/* Shopee has one ship call for both (ship_order carries the new number); WeChat updates a
+ * shipped order's delivery info with a call of its own. */
+static void ship_call(struct core *c, int shop, const char *order_id, const char *carrier,
+                      const char *waybill, const char *lines, int reship, plat_ship_cb cb,
+                      void *arg)
 {
     struct plat_call *pc = new_call(c, shop, arg);
     if (pc == NULL) {
@@ -140,25 +143,23 @@ void plat_ship(struct core *c, int shop, const char *order_id, const char *carri
     pc->ship_cb = cb;
     if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
         shopee_ship(pc, order_id, waybill);
+    } else if (reship) {
+        wechat_reship(pc, order_id, carrier, waybill, lines);
     } else {
         wechat_ship(pc, order_id, carrier, waybill, lines);
     }
 }
 
+void plat_ship(struct core *c, int shop, const char *order_id, const char *carrier,
+               const char *waybill, const char *lines, plat_ship_cb cb, void *arg)
+{
+    ship_call(c, shop, order_id, carrier, waybill, lines, 0, cb, arg);
+}
+
 void plat_reship(struct core *c, int shop, const char *order_id, const char *carrier,
                  const char *waybill, const char *lines, plat_ship_cb cb, void *arg)
 {
-    struct plat_call *pc = new_call(c, shop, arg);
-    if (pc == NULL) {
-        oom(c, shop, NULL, NULL, cb, arg);
-        return;
-    }
-    pc->ship_cb = cb;
-    if (c->cfg->shops[shop].flavor == FLAVOR_SHOPEE) {
-        shopee_ship(pc, order_id, waybill);
-    } else {
-        wechat_reship(pc, order_id, carrier, waybill, lines);
-    }
+    ship_call(c, shop, order_id, carrier, waybill, lines, 1, cb, arg);
 }
 
 static void stock_oom(struct core *c, int shop, plat_stock_cb cb, void *arg)
