@@ -1,12 +1,14 @@
 /* Shared helpers of the core context: clock, evidence, request budget, counted HTTP. */
 #include "core/core.h"
 
+#include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/http_client.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "core/metrics.h"
 
@@ -18,6 +20,14 @@ struct http_ctx {
     void *arg;
     char endpoint[ENDPOINT_BYTES_MAX];
     struct http_ctx *prev, *next; /* the core's list of calls in flight */
+};
+
+struct durable_reply {
+    struct evhttp_request *req; /* libevent keeps it until answered, even if the peer left */
+    int status;
+    const char *content_type; /* a string constant */
+    struct durable_reply *next;
+    char body[];
 };
 
 static void unlink_call(struct http_ctx *h)
@@ -50,6 +60,51 @@ void core_fatal_store(struct core *c, const char *what)
      * stopping and letting the supervisor restart is the safe answer. */
     log_error("store: %s failed: %s", what, store_error(c->store));
     abort();
+}
+
+void core_reply_durable(struct core *c, struct evhttp_request *req, int status,
+                        const char *content_type, const char *body)
+{
+    if (!store_in_tx(c->store)) {
+        http_reply(req, status, content_type, body, strlen(body));
+        return;
+    }
+    size_t len = strlen(body);
+    struct durable_reply *r = malloc(sizeof(*r) + len + 1);
+    if (r == NULL) {
+        core_commit(c); /* no memory to wait in: commit now instead */
+        http_reply(req, status, content_type, body, len);
+        return;
+    }
+    r->req = req;
+    r->status = status;
+    r->content_type = content_type;
+    r->next = NULL;
+    memcpy(r->body, body, len + 1);
+    if (c->replies_tail != NULL) {
+        c->replies_tail->next = r;
+    } else {
+        c->replies = r;
+    }
+    c->replies_tail = r;
+}
+
+void core_commit(struct core *c)
+{
+    if (c->commit_ev != NULL) {
+        event_del(c->commit_ev); /* armed by the first write after the last commit */
+    }
+    if (store_commit(c->store) != 0) {
+        core_fatal_store(c, "commit");
+    }
+    struct durable_reply *r = c->replies;
+    c->replies = c->replies_tail = NULL;
+    while (r != NULL) {
+        struct durable_reply *next = r->next;
+        http_reply(r->req, r->status, r->content_type, r->body, strlen(r->body));
+        free(r);
+        r = next;
+    }
 }
 
 void core_evidence(struct core *c, enum evidence_kind kind, const char *order_id,

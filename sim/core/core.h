@@ -15,6 +15,7 @@
 #define CORE_CURSOR_BYTES_MAX 256
 
 struct event_base;
+struct evhttp_request;
 struct http_client;
 struct http_response;
 
@@ -44,6 +45,7 @@ struct core {
     int stopping;           /* shutting down: no new calls; failures finish at once */
     struct http_ctx *calls; /* calls in flight (core.c), for a clean shutdown */
     struct event *commit_ev;
+    struct durable_reply *replies, *replies_tail; /* answers waiting for the group commit */
     struct metrics *metrics;
     struct poller *poller;
 };
@@ -67,6 +69,13 @@ int core_http(struct core *c, const char *endpoint, const char *method, const ch
 /* Shutdown: free the HTTP client and finish every call still in flight with a "cancelled"
  * answer, so each owner releases what it holds. */
 void core_http_shutdown(struct core *c);
+/* Answer a push or callback once what it wrote is durable: at once when nothing waits to be
+ * committed, else right after the next group commit (core_commit). The sender may then forget
+ * the message, so an answer never goes out ahead of the commit. */
+void core_reply_durable(struct core *c, struct evhttp_request *req, int status,
+                        const char *content_type, const char *body);
+/* The group commit: commit what the loop wrote, then send the answers that waited for it. */
+void core_commit(struct core *c);
 /* The store failed: log and stop (the state on disk is still consistent). */
 void core_fatal_store(struct core *c, const char *what);
 

@@ -203,9 +203,7 @@ static void dispatch(struct core *c, struct job_row *due, int n, int i, char *us
 void outbox_pump(struct core *c)
 {
     /* Everything written so far (state changes and intents) is committed before any call. */
-    if (store_commit(c->store) != 0) {
-        core_fatal_store(c, "commit");
-    }
+    core_commit(c);
     if (c->inflight >= OUTBOX_INFLIGHT_MAX) {
         return;
     }

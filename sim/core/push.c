@@ -239,7 +239,7 @@ static void shopee_body(struct core *c, struct evhttp_request *req, int shop, co
         const cJSON *ut = cJSON_GetObjectItemCaseSensitive(data, "update_time");
         lost_push_seen(c, sn->valuestring,
                        (cJSON_IsNumber(ut) ? json_i64(ut, 0) : json_i64(ts, 0)));
-        http_reply(req, 200, "text/plain", "", 0);
+        core_reply_durable(c, req, 200, "text/plain", "");
     }
     json_delete(doc);
 }
@@ -361,7 +361,7 @@ static void wechat_event(struct core *c, struct evhttp_request *req, int shop, c
         ingest_seen(c, shop, order_id, NULL, SRC_PUSH);
     }
     lost_push_seen(c, order_id, event_time(c, event));
-    http_reply_text(req, 200, "success");
+    core_reply_durable(c, req, 200, "text/plain; charset=utf-8", "success");
 done:
     free(plain);
     json_delete(doc);

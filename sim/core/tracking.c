@@ -474,13 +474,13 @@ static void callback_apply(struct core *c, struct evhttp_request *req, const cha
          * aggregator stops re-sending a push we will never take */
         core_evidence(c, EVK_GARBLED_EVENT, "", "a known waybill", nu->valuestring,
                       "callback quarantined");
-        http_reply_json(req, 200, TRACK_ACK);
+        core_reply_durable(c, req, 200, "application/json", TRACK_ACK);
     } else {
         (void)apply_result(c, &p, res, 0);
         if (cJSON_IsString(status) && strcmp(status->valuestring, "abort") == 0 && !p.final) {
             outbox_add(c, JOB_SUBSCRIBE, p.waybill, p.carrier, p.order_id, TRACK_POLL_SIM_MS, 0);
         }
-        http_reply_json(req, 200, TRACK_ACK);
+        core_reply_durable(c, req, 200, "application/json", TRACK_ACK);
     }
     json_delete(doc);
 }

@@ -431,6 +431,7 @@ static void deliver(const struct push *p)
     case H_WECHAT: push_wechat(&env_core, req, p->shop); break;
     default: tracking_callback(&env_core, req); break;
     }
+    core_commit(&env_core); /* an answer that waited for the commit goes now */
     /* answered: libevent freed req (no connection to write to) */
 }
 
