@@ -13,4 +13,4 @@ for b in shipsim mockplat mockcarrier syncd; do
   [ -x "$SHIPSIM_BIN/$b" ] || { echo "bench: $SHIPSIM_BIN/$b not built (make)" >&2; exit 1; }
 done
 # the whole benchmark is bounded: each part has its own limit; this is the backstop
-exec timeout --signal=INT --kill-after=30 1500 python3 bench/bench.py "$@"
+exec timeout --signal=INT --kill-after=30 2700 python3 bench/bench.py "$@"
