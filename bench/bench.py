@@ -58,6 +58,7 @@ RSS_SLICES_MAX = 90         # one-second wrk slices placing orders for mockplat'
 # and reads how many sim-hours per wall minute the whole run (start, load, drain, collection)
 # achieved and whether it still passed.
 MONTHLY_SCALE = 720
+MONTHLY_SCALE_FALLBACK = 360  # when the 720x run fails: a passing figure at half the speed
 MONTHLY_TIMEOUT_S = 150 if QUICK else 300
 RUN_GRACE_S = 20            # after SIGINT, the runner's own stop and collection
 
@@ -365,12 +366,12 @@ def sample(t, kids, ports, runner=None):
     return s
 
 
-def run_monitored(scenario, tmp, timeout_s, interval_s=1.0, extra=()):
+def run_monitored(scenario, tmp, timeout_s, interval_s=1.0, extra=(), name=None):
     """shipsim run on a scenario (a dict, written to tmp, or a file path); sample the servers
     every interval_s. Returns (exit code or None on timeout, summary dict or None, samples)."""
     if isinstance(scenario, str):
         path = scenario
-        name = os.path.splitext(os.path.basename(path))[0]
+        name = name or os.path.splitext(os.path.basename(path))[0]
     else:
         name = scenario["name"]
         path = os.path.join(tmp, name + ".json")
@@ -622,29 +623,56 @@ def measure_mockplat_rss(tmp, res, notes):
                  "levels reached: %s" % (base // 1024, {k: v[0] for k, v in got.items()}))
 
 
+def monthly_once(tmp, path, scale):
+    """One run of monthly-stress.json at a time scale: (figure, run record) or (None, note)."""
+    rc, summ, _ = run_monitored(path, tmp, MONTHLY_TIMEOUT_S, interval_s=2.0,
+                                extra=["--time-scale", str(scale)], name="monthly-%d" % scale)
+    if summ is None or not summ.get("wall_duration_s"):
+        return None, "no summary at --time-scale %d (exit %s, limit %d s)" % (
+            scale, rc, MONTHLY_TIMEOUT_S)
+    sim_h = summ["sim_duration_s"] / 3600.0
+    failed = [t["figure"] for t in summ.get("thresholds", []) if not t.get("pass", True)]
+    run = {"exit": rc, "time_scale": scale, "verdict": summ.get("verdict"),
+           "failed_thresholds": failed, "sim_hours": round(sim_h, 2),
+           "wall_s": summ["wall_duration_s"], "orders_placed": summ.get("orders_placed"),
+           "lost_orders": summ.get("lost_orders"), "late_orders": summ.get("late_orders"),
+           "load_behind_max_ms": summ.get("load_behind_max_ms"),
+           "sim_hours_per_wall_minute": round(sim_h / (summ["wall_duration_s"] / 60.0), 2)}
+    return run, None
+
+
 def measure_monthly(tmp, res, notes):
+    """monthly-stress.json at MONTHLY_SCALE; when that run fails its thresholds, once more at
+    MONTHLY_SCALE_FALLBACK. The figure is the faster run that passed, else the MONTHLY_SCALE
+    run with its verdict beside it."""
     path = os.path.join(ROOT, "scenarios", "monthly-stress.json")
     if not os.path.exists(path):
         res["sim_hours_per_wall_minute"] = None
         notes.append("monthly: scenarios/monthly-stress.json does not exist yet: skipped")
         return
-    rc, summ, _ = run_monitored(path, tmp, MONTHLY_TIMEOUT_S, interval_s=2.0,
-                                extra=["--time-scale", str(MONTHLY_SCALE)])
-    if summ is None or not summ.get("wall_duration_s"):
+    runs = []
+    for scale in (MONTHLY_SCALE, MONTHLY_SCALE_FALLBACK):
+        run, why = monthly_once(tmp, path, scale)
+        if run is None:
+            notes.append("monthly: " + why)
+            continue
+        runs.append(run)
+        notes.append("monthly: --time-scale %d: %.1f sim-hours in %.1f wall s = %.2f per wall "
+                     "minute, verdict %s%s (lost %s, late %s, generator behind at most %s sim ms)"
+                     % (scale, run["sim_hours"], run["wall_s"], run["sim_hours_per_wall_minute"],
+                        run["verdict"], ": " + ", ".join(run["failed_thresholds"])
+                        if run["failed_thresholds"] else "", run["lost_orders"],
+                        run["late_orders"], run["load_behind_max_ms"]))
+        if run["verdict"] == "pass":
+            break
+    res["monthly_runs"] = runs
+    if not runs:
         res["sim_hours_per_wall_minute"] = None
-        notes.append("monthly: no summary (exit %s, limit %d s)" % (rc, MONTHLY_TIMEOUT_S))
         return
-    sim_h = summ["sim_duration_s"] / 3600.0
-    wall_min = summ["wall_duration_s"] / 60.0
-    res["sim_hours_per_wall_minute"] = round(sim_h / wall_min, 2)
-    res["monthly_run"] = {"exit": rc, "time_scale": MONTHLY_SCALE, "verdict": summ.get("verdict"), "sim_hours": round(sim_h, 2),
-                          "wall_s": summ["wall_duration_s"],
-                          "orders_placed": summ.get("orders_placed"),
-                          "load_behind_max_ms": summ.get("load_behind_max_ms")}
-    notes.append("monthly: --time-scale %d: %.1f sim-hours in %.1f wall s (verdict %s, "
-                 "generator behind at most %s sim ms)" %
-                 (MONTHLY_SCALE, sim_h, summ["wall_duration_s"], summ.get("verdict"),
-                  summ.get("load_behind_max_ms")))
+    passed = [r for r in runs if r["verdict"] == "pass"]
+    best = passed[0] if passed else runs[0]
+    res["monthly_run"] = best
+    res["sim_hours_per_wall_minute"] = best["sim_hours_per_wall_minute"]
 
 
 # --- report ----------------------------------------------------------------------------------
