@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The callgrind profiles BENCH.md quotes (perf counters are not available on these hosts).
+# The callgrind profiles BENCH.md quotes (instruction counts: steady on a shared host; BENCH.md
+# also quotes `perf record -g` samples of syncd under load, with the command).
 #   bash bench/profile.sh client   instructions per request: wrk vs shipsim bench-http (the
 #                                   generator's HTTP path) against one mockplat, marginal
 #                                   (a 2 s and a 6 s run; start-up cancels out)
 #   bash bench/profile.sh syncd    syncd under shipsim run (one pipeline step at 15 orders/s)
+#   bash bench/profile.sh mockplat mockplat answering the benchmark's request (wrk), marginal
 # Output in results/bench/profile/ (PROFILE_OUT elsewhere). Uses SHIPSIM_BIN (default bin/).
 # Bounded: each run is timed.
 set -euo pipefail
@@ -43,6 +45,29 @@ client() {
   done
 }
 
+# mockplat's instructions per request answering the benchmark's request (wrk drives it; the
+# difference of a 2 s and a 6 s run, so start-up cancels)
+mockplat() {
+  export BENCH_BODY='{"seq":1,"shop":"sp1-1","buyer":"b000001","lines":[{"sku":"TEE-01","qty":1}]}'
+  local n=() ir=()
+  for d in 2 6; do
+    local f="$OUT/cg.mockplat.$d"
+    valgrind --tool=callgrind --callgrind-out-file="$f" "$BIN/mockplat" --scenario scenarios/smoke.json \
+      --port 0 >"$OUT/mockplat.out" 2>"$OUT/mockplat.log" &
+    local mp=$! port=""
+    for _ in $(seq 100); do
+      port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$OUT/mockplat.out"); [ -n "$port" ] && break; sleep 0.1
+    done
+    local url="http://127.0.0.1:$port/__sim/orders"
+    curl -s -X POST -H 'Content-Type: application/json' -d "$BENCH_BODY" "$url" >/dev/null
+    n+=("$(wrk -t1 -c48 -d${d}s -s bench/post.lua "$url" | awk '/requests in/{print $1}')")
+    kill -TERM "$mp"; wait "$mp" || true
+    ir+=("$(total "$f")")
+  done
+  echo "mockplat: $(( (ir[1] - ir[0]) / (n[1] - n[0]) )) instructions per request" \
+       "(${n[0]} and ${n[1]} requests; $OUT/cg.mockplat.6)"
+}
+
 syncd() {
   local vg="$PWD/build/bench-vg/bin"
   mkdir -p "$vg"
@@ -64,5 +89,6 @@ print(bench.pipeline_step(sys.argv[1], 15))' "$OUT"
 case "${1:-}" in
   client) client ;;
   syncd) syncd ;;
-  *) echo "usage: bash bench/profile.sh client|syncd" >&2; exit 2 ;;
+  mockplat) mockplat ;;
+  *) echo "usage: bash bench/profile.sh client|syncd|mockplat" >&2; exit 2 ;;
 esac

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     log_init("mockcarrier", &app->clock);
     int status = 1;
     char err[ERR_BYTES_MAX];
-    app->base = event_base_new();
+    app->base = http_server_base_new();
     if (app->base == NULL)
         goto out;
     if (app_open(app, &o.app, err, sizeof(err)) != 0) {

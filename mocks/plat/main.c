@@ -169,7 +169,7 @@ int main(int argc, char **argv)
         p->sc.seed = o.seed;
     rc = 1;
     struct http_server *srv = NULL;
-    p->base = event_base_new();
+    p->base = http_server_base_new();
     if (p->base == NULL || plat_setup(p, &o, err, sizeof(err)) != 0) {
         fprintf(stderr, "mockplat: %s\n", err);
         goto out;

@@ -251,6 +251,17 @@ int http_server_watched(const struct http_server *s)
 
 /* ---- the server ----------------------------------------------------------------------------- */
 
+struct event_base *http_server_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (cfg == NULL)
+        return NULL;
+    (void)event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
 struct http_server *http_server_new(struct event_base *base, const char *addr, int port, char *err,
                                     int err_len)
 {
@@ -452,17 +463,14 @@ void http_reply(struct evhttp_request *req, int status, const char *content_type
                 size_t len)
 {
     assert(status >= 100 && status <= 599);
-    struct evbuffer *out = evbuffer_new();
-    if (out == NULL) {
+    if (content_type != NULL)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", content_type);
+    /* straight into the request's own output buffer: no buffer made, moved and freed per reply */
+    if (len > 0 && evbuffer_add(evhttp_request_get_output_buffer(req), body, len) != 0) {
         evhttp_send_error(req, 500, NULL);
         return;
     }
-    if (content_type != NULL)
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", content_type);
-    if (len > 0)
-        evbuffer_add(out, body, len);
-    evhttp_send_reply(req, status, reason_of(status), out);
-    evbuffer_free(out);
+    evhttp_send_reply(req, status, reason_of(status), NULL);
 }
 
 void http_reply_json(struct evhttp_request *req, int status, const char *json)

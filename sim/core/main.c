@@ -263,14 +263,7 @@ int main(int argc, char **argv)
     core.cfg = &cfg;
     core.seed = cfg.seed != 0 ? cfg.seed : (uint64_t)wall_now_ms();
     core.store = store_open(o.db, cfg.sync_full, err, sizeof(err));
-    struct event_config *ec = event_config_new();
-    /* libcurl moves each transfer's socket between read, write and none within one loop turn;
-     * the changelist folds those into one epoll_ctl (syncd never dup()s a socket) */
-    if (ec != NULL) {
-        (void)event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    }
-    core.base = ec != NULL ? event_base_new_with_config(ec) : NULL;
-    event_config_free(ec);
+    core.base = http_server_base_new();
     if (core.store == NULL || core.base == NULL ||
         event_base_priority_init(core.base, SYNCD_PRIORITIES) != 0) {
         fprintf(stderr, "syncd: %s\n", core.store == NULL ? err : "event base failed");
